@@ -1,0 +1,206 @@
+//
+// Copyright (c) 2026 The chatlink authors.
+// Distributed under the Boost Software License, Version 1.0 (see LICENSE).
+//
+#ifndef CHATLINK_CLIENT_HPP
+#define CHATLINK_CLIENT_HPP
+
+#include <chatlink/client_options.hpp>
+#include <chatlink/config.hpp>
+#include <chatlink/detail/session_fwd.hpp>
+#include <chatlink/error.hpp>
+#include <chatlink/state.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/execution_context.hpp>
+#include <boost/json/value.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+namespace chatlink {
+
+/** An asynchronous chat client over WebSocket (ws://).
+
+    The client is driven by the application's `io_context` (or any
+    executor). It connects with a token, delivers every JSON message to the
+    registered handlers, sends through a single write queue, and reports
+    every failure through an `error_code`.
+
+    All handlers, event handlers and completion handlers alike, run on the
+    client's strand (`get_executor()`), and none is ever invoked from inside
+    the call that registered it or started an operation. An exception thrown
+    by a handler propagates out of `io_context::run()`.
+
+    @par Thread Safety
+    Distinct objects: safe. Shared objects: every member function may be
+    called from any thread; calls are serialised on the client's strand in
+    the order they were made from one thread.
+
+    @par Lifetime
+    Destroying the client is safe at any time: no event handler
+    (`on_open`, `on_message`, `on`, `on_close`, `on_error`) runs after the
+    destructor returns (when called from a handler or from a thread that is
+    not running other handlers of this client), the connection is closed
+    (1001, "going away", if it was open), and outstanding `async_*`
+    operations complete with `net::error::operation_aborted`.
+*/
+class client
+{
+public:
+    /// The type of the executor all handlers run on (a strand).
+    using executor_type = net::any_io_executor;
+
+    /** Construct a client. Performs no I/O.
+
+        @param ex The executor to run on. The client makes its own strand
+        from it, so `run()` may be called from several threads.
+        @param opts The client's settings.
+    */
+    explicit client(executor_type ex, client_options opts = {});
+
+    /// Construct a client on an execution context (such as an `io_context`).
+    template<class ExecutionContext,
+        class = std::enable_if_t<std::is_convertible<
+            ExecutionContext&, net::execution_context&>::value>>
+    explicit client(ExecutionContext& ctx, client_options opts = {})
+        : client(executor_type(ctx.get_executor()), std::move(opts))
+    {
+    }
+
+    client(client&&) noexcept = default;
+    client& operator=(client&& other) noexcept;
+    client(client const&) = delete;
+    client& operator=(client const&) = delete;
+
+    /// Close the connection and detach every handler (see Lifetime).
+    ~client();
+
+    /// Return the executor (strand) all handlers run on.
+    executor_type get_executor() const noexcept;
+
+    //--------------------------------------------------------------------------
+    // Events
+
+    /// Add a handler called each time a connection opens.
+    void on_open(std::function<void()> handler);
+
+    /// Add a handler called with every JSON object the server sends.
+    void on_message(std::function<void(boost::json::value const&)> handler);
+
+    /** Add a handler for messages whose `"type"` field equals `type`.
+
+        Type handlers run after the `on_message` handlers, in registration
+        order.
+    */
+    void on(std::string type, std::function<void(boost::json::value const&)> handler);
+
+    /// Add a handler called once each time an open connection ends.
+    void on_close(std::function<void(close_info const&)> handler);
+
+    /** Add a handler for errors that do not end the connection (such as
+        `error::bad_message`), and for failures of `connect` and `send`
+        calls made without a completion token.
+    */
+    void on_error(std::function<void(error_code)> handler);
+
+    //--------------------------------------------------------------------------
+    // Operations
+
+    /** Connect with a token: resolve, TCP connect, WebSocket upgrade.
+
+        The whole attempt is bounded by `client_options::connect_timeout`.
+        On success the `on_open` handlers run, then the completion handler.
+
+        @par Completion signature
+        @code void(error_code ec) @endcode
+        Errors: `error::invalid_url`, `error::auth_rejected` (HTTP 401/403;
+        see `last_http_status()`), `error::handshake_failed`,
+        `error::connect_timeout`, `error::already_connected`,
+        `net::error::operation_aborted` (client destroyed), or the resolver's
+        and socket's own codes.
+
+        @par Per-operation cancellation
+        Not supported; destroy the client to cancel.
+    */
+    template<class ConnectToken = net::default_completion_token_t<executor_type>>
+    auto async_connect(std::string token, ConnectToken&& tok = {})
+    {
+        return net::async_initiate<ConnectToken, void(error_code)>(
+            [](auto handler, std::shared_ptr<detail::session_iface> s, std::string t)
+            {
+                s->async_connect(std::move(t), detail::connect_handler(std::move(handler)));
+            },
+            tok, impl_, std::move(token));
+    }
+
+    /// Connect without a completion token; a failure goes to `on_error`.
+    void connect(std::string token);
+
+    /** Send one text message.
+
+        Messages are written in the order their sends were made, one at a
+        time. Every send completes exactly once.
+
+        @par Completion signature
+        @code void(error_code ec, std::size_t bytes) @endcode
+        Errors: `error::not_connected` (not open), `net::error::operation_aborted`
+        (still queued when `close()` was called or the client was destroyed),
+        or the error that ended the connection.
+    */
+    template<class SendToken = net::default_completion_token_t<executor_type>>
+    auto async_send(std::string text, SendToken&& tok = {})
+    {
+        return net::async_initiate<SendToken, void(error_code, std::size_t)>(
+            [](auto handler, std::shared_ptr<detail::session_iface> s, std::string t)
+            {
+                s->async_send(std::move(t), detail::send_handler(std::move(handler)));
+            },
+            tok, impl_, std::move(text));
+    }
+
+    /// Send a JSON value (serialised); otherwise as `async_send(std::string)`.
+    template<class SendToken = net::default_completion_token_t<executor_type>>
+    auto async_send(boost::json::value const& msg, SendToken&& tok = {})
+    {
+        return async_send(serialize(msg), std::forward<SendToken>(tok));
+    }
+
+    /// Send text without a completion token; a failure goes to `on_error`.
+    void send(std::string text);
+
+    /// Send JSON without a completion token; a failure goes to `on_error`.
+    void send(boost::json::value const& msg);
+
+    /** Start the closing handshake.
+
+        Sends still queued complete with `net::error::operation_aborted`; the
+        one being written completes with its own result. The `on_close`
+        handlers run when the handshake ends (bounded by the connect timeout).
+        Closing a client that is not open or connecting does nothing.
+    */
+    void close(std::uint16_t code = 1000, std::string reason = {});
+
+    //--------------------------------------------------------------------------
+    // Observers (any thread)
+
+    /// The current state.
+    chatlink::state state() const noexcept;
+
+    /// The HTTP status of the last upgrade response (0 if none was received).
+    int last_http_status() const noexcept;
+
+private:
+    static std::string serialize(boost::json::value const& v);
+
+    std::shared_ptr<detail::session_iface> impl_;
+};
+
+} // namespace chatlink
+
+#endif

@@ -1,0 +1,58 @@
+//
+// Copyright (c) 2026 The chatlink authors.
+// Distributed under the Boost Software License, Version 1.0 (see LICENSE).
+//
+#ifndef CHATLINK_DETAIL_SESSION_FWD_HPP
+#define CHATLINK_DETAIL_SESSION_FWD_HPP
+
+#include <chatlink/client_options.hpp>
+#include <chatlink/config.hpp>
+#include <chatlink/state.hpp>
+
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/json/value.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace chatlink {
+namespace detail {
+
+using connect_handler = net::any_completion_handler<void(error_code)>;
+using send_handler = net::any_completion_handler<void(error_code, std::size_t)>;
+
+// The interface the public client talks to. The implementation, which holds
+// the Beast stream, is compiled inside the library (src/detail/session.hpp).
+class session_iface
+{
+public:
+    virtual ~session_iface() = default;
+
+    virtual void async_connect(std::string token, connect_handler h) = 0;
+    virtual void async_send(std::string text, send_handler h) = 0;
+    virtual void close(std::uint16_t code, std::string reason) = 0;
+
+    virtual void add_open_handler(std::function<void()> f) = 0;
+    virtual void add_message_handler(std::function<void(boost::json::value const&)> f) = 0;
+    virtual void add_type_handler(std::string type, std::function<void(boost::json::value const&)> f) = 0;
+    virtual void add_close_handler(std::function<void(close_info const&)> f) = 0;
+    virtual void add_error_handler(std::function<void(error_code)> f) = 0;
+
+    // Called by ~client: no user event handler runs after this returns
+    // (on the thread that called it), and in-flight work is torn down.
+    virtual void detach() noexcept = 0;
+
+    virtual chatlink::state state() const noexcept = 0;
+    virtual int last_http_status() const noexcept = 0;
+    virtual net::any_io_executor get_executor() const noexcept = 0;
+};
+
+std::shared_ptr<session_iface> make_session(net::any_io_executor ex, client_options opts);
+
+} // namespace detail
+} // namespace chatlink
+
+#endif

@@ -1,0 +1,95 @@
+//
+// Copyright (c) 2026 The chatlink authors.
+// Distributed under the Boost Software License, Version 1.0 (see LICENSE).
+//
+#ifndef CHATLINK_ERROR_HPP
+#define CHATLINK_ERROR_HPP
+
+#include <chatlink/config.hpp>
+
+#include <string>
+#include <type_traits>
+
+namespace chatlink {
+
+/** Errors reported by chatlink.
+
+    The enumerator names are stable: `chatlink-cli` prints them, and scripts
+    match on them (see `error_name`). Values are never reused.
+*/
+enum class error
+{
+    /// The server refused the credentials: HTTP 401/403 on the upgrade, or
+    /// close code 1008/4401 on a connection that had just opened.
+    auth_rejected = 1,
+
+    /// No credentials are stored (the user is logged out).
+    not_logged_in,
+
+    /// Resolve, TCP connect and WebSocket upgrade did not finish in time.
+    connect_timeout,
+
+    /// The server answered the upgrade with a status other than 101, 401 or 403.
+    handshake_failed,
+
+    /// Nothing arrived from the server for longer than the heartbeat timeout.
+    heartbeat_timeout,
+
+    /// A frame that is not a protocol message: a binary frame, text that is
+    /// not JSON, or JSON that is not an object. The connection goes on.
+    bad_message,
+
+    /// A message from the server was larger than `client_options::max_message_size`.
+    message_too_big,
+
+    /// The outgoing queue is full.
+    queue_full,
+
+    /// The server's TLS certificate could not be verified.
+    tls_verify_failed,
+
+    /// The server URL could not be parsed or mapped to a WebSocket URL.
+    invalid_url,
+
+    /// A send was made while the connection is not open.
+    not_connected,
+
+    /// The connection ended without a closing handshake (TCP dropped).
+    connection_lost,
+
+    /// The server closed the connection with a close frame (the close code
+    /// is in `close_info::code`).
+    closed_by_server,
+
+    /// `connect` was called while a connection is being made or is open.
+    already_connected,
+
+    /// The reconnect policy gave up.
+    reconnect_exhausted
+};
+
+/// Return the category used for `chatlink::error` codes (its name is "chatlink").
+boost::system::error_category const& error_category() noexcept;
+
+/// Make an `error_code` from a `chatlink::error`.
+inline error_code make_error_code(error e) noexcept
+{
+    return error_code(static_cast<int>(e), error_category());
+}
+
+/** Return a stable name for an error code.
+
+    A `chatlink::error` is named by its enumerator (`"auth_rejected"`); any
+    other code by its category name and value (`"system:111"`). An empty
+    code gives `"success"`.
+*/
+std::string error_name(error_code const& ec);
+
+} // namespace chatlink
+
+namespace boost { namespace system {
+template<>
+struct is_error_code_enum<::chatlink::error> : std::true_type {};
+} } // namespace boost::system
+
+#endif

@@ -1,0 +1,49 @@
+//
+// Copyright (c) 2026 The chatlink authors.
+// Distributed under the Boost Software License, Version 1.0 (see LICENSE).
+//
+#ifndef CHATLINK_STATE_HPP
+#define CHATLINK_STATE_HPP
+
+#include <chatlink/config.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace chatlink {
+
+/// The connection state of a `client`.
+enum class state : std::uint8_t
+{
+    idle,       ///< Constructed; no connection attempted yet.
+    connecting, ///< Resolving, connecting or performing the upgrade.
+    open,       ///< The WebSocket is open; messages flow.
+    closing,    ///< The closing handshake is under way.
+    closed      ///< The last connection ended (or failed to open).
+};
+
+/// Return the name of a state ("idle", "connecting", ...).
+std::string_view to_string(state s) noexcept;
+
+/** Why and how a connection ended, as given to `client::on_close` handlers.
+
+    `code` is the close code of the closing handshake, or empty when the
+    connection dropped without one. `error` is empty for a close the app
+    asked for, `error::auth_rejected` for 1008/4401 right after opening,
+    `error::closed_by_server` for any other close frame from the server,
+    `error::message_too_big` when chatlink closed with 1009, and
+    `error::connection_lost` for a dropped connection.
+*/
+struct close_info
+{
+    std::optional<std::uint16_t> code; ///< Close code, if a close frame was exchanged.
+    std::string reason;                ///< Close reason from the close frame.
+    error_code error;                  ///< What ended the connection (empty if requested).
+    bool requested = false;            ///< True when the app called `close()`.
+};
+
+} // namespace chatlink
+
+#endif

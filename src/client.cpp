@@ -1,0 +1,98 @@
+//
+// Copyright (c) 2026 The chatlink authors.
+// Distributed under the Boost Software License, Version 1.0 (see LICENSE).
+//
+#include <chatlink/client.hpp>
+
+#include <boost/json/serialize.hpp>
+
+namespace chatlink {
+
+client::client(executor_type ex, client_options opts)
+    : impl_(detail::make_session(std::move(ex), std::move(opts)))
+{
+}
+
+client& client::operator=(client&& other) noexcept
+{
+    if(this != &other)
+    {
+        if(impl_)
+            impl_->detach();
+        impl_ = std::move(other.impl_);
+    }
+    return *this;
+}
+
+client::~client()
+{
+    if(impl_)
+        impl_->detach();
+}
+
+client::executor_type client::get_executor() const noexcept
+{
+    return impl_->get_executor();
+}
+
+void client::on_open(std::function<void()> handler)
+{
+    impl_->add_open_handler(std::move(handler));
+}
+
+void client::on_message(std::function<void(boost::json::value const&)> handler)
+{
+    impl_->add_message_handler(std::move(handler));
+}
+
+void client::on(std::string type, std::function<void(boost::json::value const&)> handler)
+{
+    impl_->add_type_handler(std::move(type), std::move(handler));
+}
+
+void client::on_close(std::function<void(close_info const&)> handler)
+{
+    impl_->add_close_handler(std::move(handler));
+}
+
+void client::on_error(std::function<void(error_code)> handler)
+{
+    impl_->add_error_handler(std::move(handler));
+}
+
+void client::connect(std::string token)
+{
+    impl_->async_connect(std::move(token), detail::connect_handler());
+}
+
+void client::send(std::string text)
+{
+    impl_->async_send(std::move(text), detail::send_handler());
+}
+
+void client::send(boost::json::value const& msg)
+{
+    send(serialize(msg));
+}
+
+void client::close(std::uint16_t code, std::string reason)
+{
+    impl_->close(code, std::move(reason));
+}
+
+chatlink::state client::state() const noexcept
+{
+    return impl_->state();
+}
+
+int client::last_http_status() const noexcept
+{
+    return impl_->last_http_status();
+}
+
+std::string client::serialize(boost::json::value const& v)
+{
+    return boost::json::serialize(v);
+}
+
+} // namespace chatlink

@@ -1,0 +1,131 @@
+//
+// Copyright (c) 2026 The chatlink authors.
+// Distributed under the Boost Software License, Version 1.0 (see LICENSE).
+//
+#include <chatlink/error.hpp>
+#include <chatlink/url.hpp>
+
+#include <boost/url/encode.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+#include <boost/url/url_view.hpp>
+
+#include <algorithm>
+#include <cctype>
+
+namespace chatlink {
+
+namespace urls = boost::urls;
+
+namespace {
+
+bool ends_with(std::string_view s, std::string_view suffix) noexcept
+{
+    return s.size() >= suffix.size() &&
+        s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::string encode_component(std::string_view s)
+{
+    return urls::encode(urls::string_view(s.data(), s.size()), urls::unreserved_chars);
+}
+
+} // namespace
+
+endpoint make_endpoint(
+    std::string_view base,
+    std::string_view token,
+    std::string_view path,
+    std::string_view token_param,
+    error_code& ec)
+{
+    ec = {};
+    endpoint ep;
+    auto fail = [&] { ec = error::invalid_url; return endpoint{}; };
+
+    auto parsed = urls::parse_uri(urls::string_view(base.data(), base.size()));
+    if(! parsed)
+        return fail();
+    urls::url_view const u = *parsed;
+
+    std::string scheme(u.scheme());
+    std::transform(scheme.begin(), scheme.end(), scheme.begin(),
+        [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    bool http = false;
+    if(scheme == "http")
+        http = true;
+    else if(scheme == "https")
+        http = true, ep.secure = true;
+    else if(scheme == "wss")
+        ep.secure = true;
+    else if(scheme != "ws")
+        return fail();
+
+    if(! u.has_authority())
+        return fail();
+    switch(u.host_type())
+    {
+    case urls::host_type::ipv4:
+    case urls::host_type::name:
+        ep.host = u.host_address();
+        ep.host_header = u.encoded_host();
+        break;
+    case urls::host_type::ipv6:
+        ep.host = u.host_address();
+        ep.host_header = "[" + ep.host + "]";
+        break;
+    default:
+        return fail();
+    }
+    if(ep.host.empty())
+        return fail();
+
+    std::string const default_port = ep.secure ? "443" : "80";
+    if(u.has_port() && ! u.port().empty())
+    {
+        if(u.port_number() == 0)
+            return fail();
+        ep.port = std::to_string(u.port_number());
+        if(ep.port != default_port)
+            ep.host_header += ":" + ep.port;
+    }
+    else
+    {
+        ep.port = default_port;
+    }
+
+    std::string p(u.encoded_path());
+    if(http)
+    {
+        std::string suffix(path);
+        if(suffix.empty() || suffix.front() != '/')
+            suffix.insert(suffix.begin(), '/');
+        if(! ends_with(p, suffix))
+        {
+            while(! p.empty() && p.back() == '/')
+                p.pop_back();
+            p += suffix;
+        }
+    }
+    else if(p.empty())
+    {
+        p = "/";
+    }
+
+    std::string query = u.has_query() ? std::string(u.encoded_query()) : std::string();
+    std::string shown = query;
+    if(! token_param.empty())
+    {
+        auto const key = encode_component(token_param);
+        auto const sep = query.empty() ? "" : "&";
+        query += sep + key + "=" + encode_component(token);
+        shown += sep + key + "=***";
+    }
+
+    ep.target = query.empty() ? p : p + "?" + query;
+    ep.redacted = std::string(ep.secure ? "wss://" : "ws://") + ep.host_header +
+        (shown.empty() ? p : p + "?" + shown);
+    return ep;
+}
+
+} // namespace chatlink
