@@ -70,6 +70,11 @@ void client::send(std::string text)
     impl_->async_send(std::move(text), detail::send_handler());
 }
 
+void client::send(char const* text)
+{
+    send(std::string(text));
+}
+
 void client::send(boost::json::value const& msg)
 {
     send(serialize(msg));

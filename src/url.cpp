@@ -83,7 +83,10 @@ endpoint make_endpoint(
     std::string const default_port = ep.secure ? "443" : "80";
     if(u.has_port() && ! u.port().empty())
     {
-        if(u.port_number() == 0)
+        // Boost.URL takes any digits (and more) as a port; we want 1-65535.
+        auto const port = std::string(u.port());
+        if(port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+            std::stoul(port) == 0 || std::stoul(port) > 65535)
             return fail();
         ep.port = std::to_string(u.port_number());
         if(ep.port != default_port)
@@ -95,6 +98,10 @@ endpoint make_endpoint(
     }
 
     std::string p(u.encoded_path());
+    // After an authority the path is empty or absolute; Boost.URL 1.81 reads
+    // "http://h:port" as host "h", an empty port and the path "port".
+    if(! p.empty() && p.front() != '/')
+        return fail();
     if(http)
     {
         std::string suffix(path);

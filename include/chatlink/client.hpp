@@ -164,6 +164,13 @@ public:
             tok, impl_, std::move(text));
     }
 
+    /// Send text given as a C string (a literal is text, not a JSON string).
+    template<class SendToken = net::default_completion_token_t<executor_type>>
+    auto async_send(char const* text, SendToken&& tok = {})
+    {
+        return async_send(std::string(text), std::forward<SendToken>(tok));
+    }
+
     /// Send a JSON value (serialised); otherwise as `async_send(std::string)`.
     template<class SendToken = net::default_completion_token_t<executor_type>>
     auto async_send(boost::json::value const& msg, SendToken&& tok = {})
@@ -173,6 +180,9 @@ public:
 
     /// Send text without a completion token; a failure goes to `on_error`.
     void send(std::string text);
+
+    /// Send a C string as text, without a completion token.
+    void send(char const* text);
 
     /// Send JSON without a completion token; a failure goes to `on_error`.
     void send(boost::json::value const& msg);

@@ -81,6 +81,13 @@ class session
     bool got_message_ = false;
     bool too_big_ = false;
 
+    // A connection ends when both its read loop and our closing handshake
+    // (if we started one) have completed; either may finish first.
+    bool reading_ = false;
+    bool close_pending_ = false;
+    error_code read_ec_;
+    error_code close_ec_;
+
     std::atomic<chatlink::state> state_{chatlink::state::idle};
     std::atomic<int> http_status_{0};
     std::atomic<bool> detached_{false};
@@ -191,7 +198,18 @@ private:
     void complete(Handler h, Args... args)
     {
         auto ex = net::get_associated_executor(h, strand_);
-        net::dispatch(ex, beast::bind_front_handler(std::move(h), args...));
+        net::dispatch(ex, [h = std::move(h), args...]() mutable { std::move(h)(args...); });
+    }
+
+    // Boost 1.81's any_completion_handler move assignment recurses without
+    // end (it copies `other` as an lvalue into its converting constructor),
+    // so handlers are only ever moved by construction and swap.
+    template<class Handler>
+    static Handler take(Handler& h) noexcept
+    {
+        Handler out;
+        out.swap(h);
+        return out;
     }
 
     void log(log_level level, std::string const& text)
@@ -240,10 +258,14 @@ private:
         close_requested_ = false;
         got_message_ = false;
         too_big_ = false;
+        reading_ = false;
+        close_pending_ = false;
+        read_ec_ = {};
+        close_ec_ = {};
         http_status_ = 0;
         res_ = {};
         buffer_.clear();
-        connect_handler_ = std::move(h);
+        connect_handler_.swap(h);
         state_ = chatlink::state::connecting;
 
         // Every attempt gets a fresh stream.
@@ -351,7 +373,7 @@ private:
             f();
         }
         if(connect_handler_)
-            complete(std::exchange(connect_handler_, {}), error_code{});
+            complete(take(connect_handler_), error_code{});
     }
 
     void fail_connect(error_code ec)
@@ -367,7 +389,7 @@ private:
         state_ = chatlink::state::closed;
         if(ec != net::error::operation_aborted)
             log(log_level::error, "connect failed: " + error_name(ec) + " (" + ec.message() + ")");
-        finish_connect_call(std::exchange(connect_handler_, {}), ec);
+        finish_connect_call(take(connect_handler_), ec);
     }
 
     void finish_connect_call(connect_handler h, error_code ec)
@@ -383,25 +405,52 @@ private:
 
     void do_read()
     {
+        reading_ = true;
         ws_->async_read(buffer_, bind(&session::on_read));
+    }
+
+    void start_close(websocket::close_reason const& cr)
+    {
+        close_pending_ = true;
+        ws_->async_close(cr, bind(&session::on_close_done));
+    }
+
+    void on_close_done(std::uint64_t gen, error_code ec)
+    {
+        if(gen != gen_)
+            return;
+        close_pending_ = false;
+        close_ec_ = ec;
+        if(ec && ec != net::error::operation_aborted)
+            log(log_level::debug, "closing handshake: " + ec.message());
+        maybe_end();
+    }
+
+    void maybe_end()
+    {
+        if(! reading_ && ! close_pending_)
+            on_connection_end(read_ec_);
     }
 
     void on_read(std::uint64_t gen, error_code ec, std::size_t)
     {
         if(gen != gen_)
             return;
-        if(ec == websocket::error::buffer_overflow)
-        {
-            // The message outgrew the bounded buffer (possible with
-            // compression): fail the connection as Beast does for
-            // read_message_max, with 1009.
-            too_big_ = true;
-            state_ = chatlink::state::closing;
-            ws_->async_close(websocket::close_code::too_big, bind(&session::on_overflow_closed));
-            return;
-        }
         if(ec)
-            return on_connection_end(ec);
+        {
+            reading_ = false;
+            read_ec_ = ec;
+            if(ec == websocket::error::buffer_overflow && ! close_pending_)
+            {
+                // The message outgrew the bounded buffer (possible with
+                // compression): fail the connection as Beast does for
+                // read_message_max, with 1009.
+                too_big_ = true;
+                state_ = chatlink::state::closing;
+                start_close(websocket::close_code::too_big);
+            }
+            return maybe_end();
+        }
 
         if(ws_->got_text())
             on_text(static_cast<char const*>(buffer_.data().data()), buffer_.size());
@@ -409,12 +458,6 @@ private:
             reject_message("binary frame");
         buffer_.consume(buffer_.size());
         do_read();
-    }
-
-    void on_overflow_closed(std::uint64_t gen, error_code)
-    {
-        if(gen == gen_)
-            on_connection_end(websocket::error::message_too_big);
     }
 
     void reject_message(char const* what)
@@ -463,15 +506,28 @@ private:
         ++gen_;
         close_info info;
         info.requested = close_requested_;
-        if(ec == websocket::error::closed)
+        auto const& peer = ws_->reason();
+        if(close_requested_)
         {
-            auto const& r = ws_->reason();
-            info.code = r.code;
-            info.reason.assign(r.reason.data(), r.reason.size());
-            bool const auth = r.code == websocket::close_code::policy_error || r.code == 4401;
-            if(close_requested_)
-                info.error = {};
-            else if(auth && ! got_message_)
+            // We asked: report the code the peer answered with (ours if the
+            // handshake completed without one), or a lost connection if the
+            // handshake itself failed.
+            if(peer.code != websocket::close_code::none)
+            {
+                info.code = peer.code;
+                info.reason.assign(peer.reason.data(), peer.reason.size());
+            }
+            else if(! close_ec_)
+                info.code = close_code_;
+            else if(close_ec_ != net::error::operation_aborted)
+                info.error = error::connection_lost;
+        }
+        else if(ec == websocket::error::closed)
+        {
+            info.code = peer.code;
+            info.reason.assign(peer.reason.data(), peer.reason.size());
+            bool const auth = peer.code == websocket::close_code::policy_error || peer.code == 4401;
+            if(auth && ! got_message_)
                 info.error = error::auth_rejected;
             else
                 info.error = error::closed_by_server;
@@ -522,20 +578,12 @@ private:
             websocket::close_reason cr;
             cr.code = code;
             cr.reason.assign(reason.data(), std::min<std::size_t>(reason.size(), cr.reason.max_size()));
-            ws_->async_close(cr, bind(&session::on_close_sent));
+            start_close(cr);
         }
             break;
         default:
             break;
         }
-    }
-
-    void on_close_sent(std::uint64_t, error_code ec)
-    {
-        // The read loop sees the end of the connection and reports it; a
-        // failed closing handshake ends it too.
-        if(ec && ec != net::error::operation_aborted)
-            log(log_level::debug, "closing handshake: " + ec.message());
     }
 
     void do_shutdown()

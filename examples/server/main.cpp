@@ -1,0 +1,327 @@
+//
+// Copyright (c) 2026 The chatlink authors.
+// Distributed under the Boost Software License, Version 1.0 (see LICENSE).
+//
+// chatlink-server: the example chat backend of PROTOCOL.md, on Boost.Beast.
+//
+//   chatlink-server [--address ADDR] [--port N] (--token USER:TOKEN ... | --tokens FILE | --allow-any)
+//
+// - GET /ws?token=TOKEN upgrades for a known token, 401 otherwise.
+// - {"type":"ping"} is answered with {"type":"pong"}.
+// - {"type":"chat","to":"all"|USER,"text":...} is delivered, with "from" and
+//   an "id", to the addressees and back to the sender.
+// - Other types get {"type":"error","error":"unknown_type"}; text that is not
+//   a JSON object gets {"type":"error","error":"bad_message"}.
+// It prints "listening on ADDR:PORT" on standard output once ready, logs
+// connections to standard error (never a token), and stops on SIGINT/SIGTERM.
+//
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/json.hpp>
+#include <boost/url/parse.hpp>
+
+#include <cstdlib>
+#include <deque>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <string>
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace json = boost::json;
+using tcp = net::ip::tcp;
+using boost::system::error_code;
+
+namespace {
+
+class session;
+
+// Server-wide state: known tokens, the connected users, the message ids.
+struct chat_room
+{
+    std::map<std::string, std::string> users_by_token;
+    bool allow_any = false;
+    std::multimap<std::string, std::weak_ptr<session>> online;
+    std::int64_t next_id = 1;
+    std::int64_t next_guest = 1;
+};
+
+class session : public std::enable_shared_from_this<session>
+{
+    chat_room& room_;
+    websocket::stream<beast::tcp_stream> ws_;
+    beast::flat_buffer buffer_{1024 * 1024 + 4096};
+    http::request<http::string_body> req_;
+    std::deque<std::string> outbox_;
+    std::string user_;
+    bool writing_ = false;
+
+public:
+    session(chat_room& room, tcp::socket sock) : room_(room), ws_(std::move(sock)) {}
+
+    void start()
+    {
+        beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds(10));
+        http::async_read(beast::get_lowest_layer(ws_), buffer_, req_,
+            beast::bind_front_handler(&session::on_request, shared_from_this()));
+    }
+
+    void send(std::string text)
+    {
+        outbox_.push_back(std::move(text));
+        if(! writing_)
+            do_write();
+    }
+
+    std::string const& user() const { return user_; }
+
+private:
+    void on_request(error_code ec, std::size_t)
+    {
+        if(ec)
+            return;
+        std::optional<std::string> token;
+        if(auto u = boost::urls::parse_origin_form(req_.target()))
+            for(auto p : u->params())
+                if(p.key == "token")
+                    token = std::string(p.value);
+
+        if(token && ! token->empty())
+        {
+            auto it = room_.users_by_token.find(*token);
+            if(it != room_.users_by_token.end())
+                user_ = it->second;
+            else if(room_.allow_any)
+                user_ = "guest" + std::to_string(room_.next_guest++);
+        }
+        if(! websocket::is_upgrade(req_) || user_.empty())
+        {
+            std::cerr << "refused a connection: " << (token ? "unknown token" : "no token") << "\n";
+            auto res = std::make_shared<http::response<http::string_body>>(
+                user_.empty() ? http::status::unauthorized : http::status::bad_request, req_.version());
+            res->set(http::field::content_type, "text/plain");
+            res->body() = user_.empty() ? "unknown token\n" : "WebSocket upgrade required\n";
+            res->prepare_payload();
+            http::async_write(beast::get_lowest_layer(ws_), *res,
+                [self = shared_from_this(), res](error_code, std::size_t) {
+                    error_code ignored;
+                    beast::get_lowest_layer(self->ws_).socket().shutdown(tcp::socket::shutdown_send, ignored);
+                });
+            return;
+        }
+        beast::get_lowest_layer(ws_).expires_never();
+        ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+        ws_.read_message_max(1024 * 1024);
+        ws_.async_accept(req_, beast::bind_front_handler(&session::on_accept, shared_from_this()));
+    }
+
+    void on_accept(error_code ec)
+    {
+        if(ec)
+            return;
+        room_.online.emplace(user_, shared_from_this());
+        std::cerr << user_ << " connected\n";
+        do_read();
+    }
+
+    void do_read()
+    {
+        ws_.async_read(buffer_, beast::bind_front_handler(&session::on_read, shared_from_this()));
+    }
+
+    void on_read(error_code ec, std::size_t)
+    {
+        if(ec)
+        {
+            for(auto it = room_.online.begin(); it != room_.online.end();)
+                it = it->second.lock().get() == this || it->second.expired() ? room_.online.erase(it) : std::next(it);
+            std::cerr << user_ << " disconnected: " << ec.message() << "\n";
+            return;
+        }
+        std::string text = beast::buffers_to_string(buffer_.data());
+        buffer_.consume(buffer_.size());
+        handle(text, ws_.got_text());
+        do_read();
+    }
+
+    void handle(std::string const& text, bool is_text)
+    {
+        error_code ec;
+        json::value v = is_text ? json::parse(text, ec) : json::value();
+        json::string const* type = nullptr;
+        if(! ec && v.is_object())
+            if(auto* t = v.get_object().if_contains("type"))
+                type = t->if_string();
+        if(! type)
+            return send(R"({"type":"error","error":"bad_message"})");
+        if(*type == "ping")
+            return send(R"({"type":"pong"})");
+        if(*type == "pong")
+            return;
+        if(*type == "chat")
+            return relay(v.get_object());
+        send(R"({"type":"error","error":"unknown_type"})");
+    }
+
+    void relay(json::object const& in)
+    {
+        json::object out;
+        out["type"] = "chat";
+        out["from"] = user_;
+        auto const* to = in.if_contains("to");
+        out["to"] = to && to->is_string() ? *to : json::value("all");
+        auto const* text = in.if_contains("text");
+        out["text"] = text ? *text : json::value("");
+        out["id"] = room_.next_id++;
+        std::string const msg = json::serialize(out);
+
+        std::set<session*> sent;
+        auto deliver = [&](std::shared_ptr<session> const& s) {
+            if(s && sent.insert(s.get()).second)
+                s->send(msg);
+        };
+        if(out["to"] == "all")
+        {
+            for(auto& entry : room_.online)
+                deliver(entry.second.lock());
+        }
+        else
+        {
+            auto range = room_.online.equal_range(std::string(out["to"].as_string()));
+            for(auto it = range.first; it != range.second; ++it)
+                deliver(it->second.lock());
+        }
+        deliver(shared_from_this()); // the sender's acknowledgement, with the id
+    }
+
+    void do_write()
+    {
+        writing_ = true;
+        ws_.text(true);
+        ws_.async_write(net::buffer(outbox_.front()),
+            beast::bind_front_handler(&session::on_write, shared_from_this()));
+    }
+
+    void on_write(error_code ec, std::size_t)
+    {
+        writing_ = false;
+        outbox_.pop_front();
+        if(! ec && ! outbox_.empty())
+            do_write();
+    }
+};
+
+void accept_loop(tcp::acceptor& acceptor, chat_room& room)
+{
+    acceptor.async_accept([&](error_code ec, tcp::socket sock) {
+        if(ec)
+            return;
+        std::make_shared<session>(room, std::move(sock))->start();
+        accept_loop(acceptor, room);
+    });
+}
+
+int usage(std::ostream& os, int code)
+{
+    os << "usage: chatlink-server [--address ADDR] [--port N]\n"
+          "                       (--token USER:TOKEN ... | --tokens FILE | --allow-any)\n"
+          "\n"
+          "  --address ADDR      address to listen on (default 127.0.0.1)\n"
+          "  --port N            port to listen on; 0 picks a free one (default 7001)\n"
+          "  --token USER:TOKEN  accept TOKEN as USER (repeatable)\n"
+          "  --tokens FILE       JSON object of USER: TOKEN pairs\n"
+          "  --allow-any         accept any non-empty token, as guestN\n"
+          "  --help              show this help\n";
+    return code;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    std::string address = "127.0.0.1";
+    unsigned short port = 7001;
+    chat_room room;
+    try
+    {
+        for(int i = 1; i < argc; ++i)
+        {
+            std::string const arg = argv[i];
+            auto value = [&]() -> std::string {
+                if(i + 1 >= argc)
+                    throw std::invalid_argument(arg + " needs a value");
+                return argv[++i];
+            };
+            if(arg == "--help" || arg == "-h")
+                return usage(std::cout, EXIT_SUCCESS);
+            else if(arg == "--address")
+                address = value();
+            else if(arg == "--port")
+                port = static_cast<unsigned short>(std::stoul(value()));
+            else if(arg == "--allow-any")
+                room.allow_any = true;
+            else if(arg == "--token")
+            {
+                auto const v = value();
+                auto const colon = v.find(':');
+                if(colon == 0 || colon == std::string::npos || colon + 1 == v.size())
+                    throw std::invalid_argument("--token takes USER:TOKEN");
+                room.users_by_token[v.substr(colon + 1)] = v.substr(0, colon);
+            }
+            else if(arg == "--tokens")
+            {
+                std::ifstream in(value());
+                std::stringstream ss;
+                ss << in.rdbuf();
+                if(! in)
+                    throw std::invalid_argument("cannot read the tokens file");
+                for(auto const& kv : json::parse(ss.str()).as_object())
+                    room.users_by_token[std::string(kv.value().as_string())] = std::string(kv.key());
+            }
+            else
+                throw std::invalid_argument("unknown option " + arg);
+        }
+        if(room.users_by_token.empty() && ! room.allow_any)
+            throw std::invalid_argument("give --token, --tokens or --allow-any");
+    }
+    catch(std::exception const& e)
+    {
+        std::cerr << "chatlink-server: " << e.what() << "\n";
+        return usage(std::cerr, 2);
+    }
+
+    try
+    {
+        net::io_context ioc;
+        tcp::endpoint ep(net::ip::make_address(address), port);
+        tcp::acceptor acceptor(ioc);
+        acceptor.open(ep.protocol());
+        acceptor.set_option(net::socket_base::reuse_address(true));
+        acceptor.bind(ep);
+        acceptor.listen();
+        accept_loop(acceptor, room);
+
+        net::signal_set signals(ioc, SIGINT, SIGTERM);
+        signals.async_wait([&](error_code, int) { ioc.stop(); });
+
+        auto const local = acceptor.local_endpoint();
+        std::cout << "listening on " << local.address().to_string() << ":" << local.port() << std::endl;
+        ioc.run();
+    }
+    catch(std::exception const& e)
+    {
+        std::cerr << "chatlink-server: " << e.what() << "\n";
+        return EXIT_FAILURE;
+    }
+    return EXIT_SUCCESS;
+}

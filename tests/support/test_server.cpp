@@ -1,0 +1,283 @@
+//
+// Copyright (c) 2026 The chatlink authors.
+// Distributed under the Boost Software License, Version 1.0 (see LICENSE).
+//
+#include "test_server.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/url/parse.hpp>
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+namespace chatlink_test {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using tcp = net::ip::tcp;
+using boost::system::error_code;
+
+struct test_server::impl
+{
+    struct session;
+
+    server_options opts;
+    net::io_context ioc;
+    tcp::acceptor acceptor{ioc};
+    std::thread thread;
+
+    mutable std::mutex mtx;
+    std::condition_variable cv;
+    std::vector<std::string> targets, tokens, received;
+    std::vector<std::uint16_t> close_codes;
+    std::size_t accepted = 0;
+    std::vector<std::weak_ptr<session>> sessions; // server thread only
+    std::vector<std::shared_ptr<tcp::socket>> silent; // never_upgrade sockets
+
+    template<class F>
+    void record(F&& f)
+    {
+        {
+            std::lock_guard<std::mutex> lock(mtx);
+            f();
+        }
+        cv.notify_all();
+    }
+
+    struct session : std::enable_shared_from_this<session>
+    {
+        impl& srv;
+        websocket::stream<beast::tcp_stream> ws;
+        beast::flat_buffer buffer;
+        http::request<http::string_body> req;
+        std::deque<std::pair<std::string, bool>> outbox;
+        bool writing = false;
+        bool open = false;
+
+        session(impl& s, tcp::socket sock) : srv(s), ws(std::move(sock)) {}
+
+        void start()
+        {
+            http::async_read(beast::get_lowest_layer(ws), buffer, req,
+                beast::bind_front_handler(&session::on_request, shared_from_this()));
+        }
+
+        void on_request(error_code ec, std::size_t)
+        {
+            if(ec)
+                return;
+            std::string target(req.target());
+            std::optional<std::string> token;
+            auto u = boost::urls::parse_origin_form(target);
+            if(u)
+                for(auto p : u->params())
+                    if(p.key == "token")
+                        token = std::string(p.value);
+            srv.record([&] {
+                srv.targets.push_back(target);
+                if(token)
+                    srv.tokens.push_back(*token);
+            });
+
+            int status = srv.opts.refuse_status;
+            if(status == 0 && ! srv.opts.tokens.empty() && (! token || ! srv.opts.tokens.count(*token)))
+                status = 401;
+            if(status != 0)
+            {
+                auto res = std::make_shared<http::response<http::string_body>>(
+                    static_cast<http::status>(status), req.version());
+                res->set(http::field::content_type, "text/plain");
+                res->body() = "refused\n";
+                res->prepare_payload();
+                http::async_write(beast::get_lowest_layer(ws), *res,
+                    [self = shared_from_this(), res](error_code, std::size_t) {
+                        error_code ignored;
+                        beast::get_lowest_layer(self->ws).socket().shutdown(tcp::socket::shutdown_send, ignored);
+                    });
+                return;
+            }
+            ws.read_message_max(64 * 1024 * 1024);
+            ws.async_accept(req, beast::bind_front_handler(&session::on_accept, shared_from_this()));
+        }
+
+        void on_accept(error_code ec)
+        {
+            if(ec)
+                return;
+            open = true;
+            // Record a client's close code when its close frame arrives: the
+            // read may still end with another error if our reply cannot be
+            // written (a client that failed the connection may drop TCP).
+            ws.control_callback([this](websocket::frame_type kind, beast::string_view) {
+                if(kind == websocket::frame_type::close)
+                    srv.record([&] { srv.close_codes.push_back(ws.reason().code); });
+            });
+            srv.sessions.push_back(shared_from_this());
+            srv.record([] {});
+            if(srv.opts.close_after_open)
+            {
+                ws.async_close(websocket::close_reason(*srv.opts.close_after_open),
+                    [self = shared_from_this()](error_code) {});
+            }
+            do_read();
+        }
+
+        void do_read()
+        {
+            ws.async_read(buffer, beast::bind_front_handler(&session::on_read, shared_from_this()));
+        }
+
+        void on_read(error_code ec, std::size_t)
+        {
+            if(ec)
+            {
+                open = false;
+                srv.record([] {});
+                return;
+            }
+            std::string text = beast::buffers_to_string(buffer.data());
+            buffer.consume(buffer.size());
+            bool const binary = ! ws.got_text();
+            srv.record([&] { srv.received.push_back(text); });
+            if(srv.opts.echo)
+                send(std::move(text), binary);
+            do_read();
+        }
+
+        void send(std::string payload, bool binary)
+        {
+            outbox.emplace_back(std::move(payload), binary);
+            if(! writing)
+                do_write();
+        }
+
+        void do_write()
+        {
+            writing = true;
+            ws.binary(outbox.front().second);
+            ws.async_write(net::buffer(outbox.front().first),
+                beast::bind_front_handler(&session::on_write, shared_from_this()));
+        }
+
+        void on_write(error_code ec, std::size_t)
+        {
+            writing = false;
+            outbox.pop_front();
+            if(! ec && ! outbox.empty())
+                do_write();
+        }
+    };
+
+    void do_accept()
+    {
+        acceptor.async_accept([self = this](error_code ec, tcp::socket sock) {
+            if(ec)
+                return;
+            self->record([&] { ++self->accepted; });
+            if(self->opts.never_upgrade)
+                self->silent.push_back(std::make_shared<tcp::socket>(std::move(sock)));
+            else
+                std::make_shared<session>(*self, std::move(sock))->start();
+            self->do_accept();
+        });
+    }
+};
+
+test_server::test_server(server_options opts)
+    : impl_(std::make_shared<impl>())
+{
+    impl_->opts = std::move(opts);
+    tcp::endpoint ep(net::ip::make_address("127.0.0.1"), 0);
+    impl_->acceptor.open(ep.protocol());
+    impl_->acceptor.set_option(net::socket_base::reuse_address(true));
+    impl_->acceptor.bind(ep);
+    impl_->acceptor.listen();
+    impl_->do_accept();
+    impl_->thread = std::thread([i = impl_.get()] { i->ioc.run(); });
+}
+
+test_server::~test_server()
+{
+    impl_->ioc.stop();
+    impl_->thread.join();
+}
+
+unsigned short test_server::port() const
+{
+    return impl_->acceptor.local_endpoint().port();
+}
+
+std::string test_server::url(std::string const& scheme) const
+{
+    return scheme + "://127.0.0.1:" + std::to_string(port());
+}
+
+#define CHATLINK_TEST_OBSERVE(name, member)                 \
+    auto test_server::name() const -> decltype(impl::member) \
+    {                                                       \
+        std::lock_guard<std::mutex> lock(impl_->mtx);       \
+        return impl_->member;                               \
+    }
+CHATLINK_TEST_OBSERVE(targets, targets)
+CHATLINK_TEST_OBSERVE(tokens, tokens)
+CHATLINK_TEST_OBSERVE(received, received)
+CHATLINK_TEST_OBSERVE(close_codes, close_codes)
+CHATLINK_TEST_OBSERVE(tcp_accepted, accepted)
+#undef CHATLINK_TEST_OBSERVE
+
+std::size_t test_server::open_sessions() const
+{
+    std::size_t n = 0;
+    std::mutex done_mtx;
+    std::condition_variable done_cv;
+    bool done = false;
+    net::post(impl_->ioc, [&] {
+        for(auto& w : impl_->sessions)
+            if(auto s = w.lock())
+                n += s->open ? 1 : 0;
+        std::lock_guard<std::mutex> lock(done_mtx);
+        done = true;
+        done_cv.notify_all();
+    });
+    std::unique_lock<std::mutex> lock(done_mtx);
+    done_cv.wait_for(lock, std::chrono::seconds(5), [&] { return done; });
+    return n;
+}
+
+void test_server::send_all(std::string payload, bool binary)
+{
+    net::post(impl_->ioc, [i = impl_.get(), payload = std::move(payload), binary] {
+        for(auto& w : i->sessions)
+            if(auto s = w.lock())
+                if(s->open)
+                    s->send(payload, binary);
+    });
+}
+
+bool test_server::wait_for(std::function<bool()> pred, std::chrono::milliseconds limit)
+{
+    auto const deadline = std::chrono::steady_clock::now() + limit;
+    while(! pred())
+    {
+        std::unique_lock<std::mutex> lock(impl_->mtx);
+        if(impl_->cv.wait_until(lock, std::min(deadline,
+               std::chrono::steady_clock::now() + std::chrono::milliseconds(20))) == std::cv_status::timeout &&
+            std::chrono::steady_clock::now() >= deadline)
+        {
+            lock.unlock();
+            return pred();
+        }
+    }
+    return true;
+}
+
+} // namespace chatlink_test

@@ -1,0 +1,70 @@
+//
+// Copyright (c) 2026 The chatlink authors.
+// Distributed under the Boost Software License, Version 1.0 (see LICENSE).
+//
+// An in-process WebSocket server for chatlink's tests: Beast, on
+// 127.0.0.1 with an ephemeral port, run on its own thread, with knobs for
+// the faults the tests need. Observations are thread-safe copies.
+//
+#ifndef CHATLINK_TESTS_SUPPORT_TEST_SERVER_HPP
+#define CHATLINK_TESTS_SUPPORT_TEST_SERVER_HPP
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace chatlink_test {
+
+struct server_options
+{
+    /// Accepted tokens; empty accepts any token (and none).
+    std::set<std::string> tokens;
+    /// Answer every upgrade with this HTTP status instead of 101 (0: accept).
+    int refuse_status = 0;
+    /// Accept TCP, then never read or answer anything.
+    bool never_upgrade = false;
+    /// Right after accepting the upgrade, close with this code.
+    std::optional<std::uint16_t> close_after_open;
+    /// Send every text message back to its sender.
+    bool echo = true;
+};
+
+class test_server
+{
+public:
+    explicit test_server(server_options opts = {});
+    ~test_server();
+    test_server(test_server const&) = delete;
+    test_server& operator=(test_server const&) = delete;
+
+    unsigned short port() const;
+    /// "http://127.0.0.1:PORT" (or another scheme).
+    std::string url(std::string const& scheme = "http") const;
+
+    // Observations.
+    std::vector<std::string> targets() const;   ///< request targets, as sent
+    std::vector<std::string> tokens() const;    ///< decoded `token` query values
+    std::vector<std::string> received() const;  ///< text messages, in arrival order
+    std::vector<std::uint16_t> close_codes() const; ///< close codes sent by clients
+    std::size_t tcp_accepted() const;
+    std::size_t open_sessions() const;
+
+    /// Send a text (or binary) message to every open session.
+    void send_all(std::string payload, bool binary = false);
+
+    /// Wait (bounded) until `pred` holds; checked on every observation change.
+    bool wait_for(std::function<bool()> pred, std::chrono::milliseconds limit);
+
+    struct impl;
+private:
+    std::shared_ptr<impl> impl_;
+};
+
+} // namespace chatlink_test
+
+#endif

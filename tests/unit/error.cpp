@@ -1,0 +1,25 @@
+//
+// Copyright (c) 2026 The chatlink authors.
+// Distributed under the Boost Software License, Version 1.0 (see LICENSE).
+//
+// Test that header file is self-contained.
+#include <chatlink/error.hpp>
+
+#include <boost/asio/error.hpp>
+
+#include <catch2/catch.hpp>
+
+TEST_CASE("error codes carry the chatlink category and stable names", "[error]")
+{
+    chatlink::error_code ec = chatlink::error::auth_rejected;
+    CHECK(std::string(ec.category().name()) == "chatlink");
+    CHECK(chatlink::error_name(ec) == "auth_rejected");
+    CHECK(chatlink::error_name(chatlink::error::connect_timeout) == "connect_timeout");
+    CHECK(chatlink::error_name(chatlink::error::message_too_big) == "message_too_big");
+    CHECK(chatlink::error_name(chatlink::error::not_connected) == "not_connected");
+    CHECK(chatlink::error_name({}) == "success");
+    CHECK(chatlink::error_name(chatlink::error_code(111, boost::system::system_category())) == "system:111");
+    CHECK_FALSE(ec.message().empty());
+    CHECK(ec == chatlink::error::auth_rejected);
+    CHECK(ec != chatlink::error::invalid_url);
+}

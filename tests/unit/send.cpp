@@ -1,0 +1,193 @@
+//
+// Copyright (c) 2026 The chatlink authors.
+// Distributed under the Boost Software License, Version 1.0 (see LICENSE).
+//
+// Sending: the write queue, ordering across threads, close() and
+// destruction with operations in flight. Every send completes exactly once.
+#include <chatlink/client.hpp>
+
+#include "support/run.hpp"
+#include "support/test_server.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/json.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <memory>
+#include <thread>
+
+using namespace std::chrono_literals;
+using chatlink_test::run_until;
+using chatlink_test::test_server;
+
+namespace {
+
+chatlink::client_options options_for(std::string url)
+{
+    chatlink::client_options o;
+    o.url = std::move(url);
+    o.connect_timeout = 5s;
+    return o;
+}
+
+void open(boost::asio::io_context& ioc, chatlink::client& c)
+{
+    std::optional<chatlink::error_code> result;
+    c.async_connect("t", [&](chatlink::error_code ec) { result = ec; });
+    REQUIRE(run_until(ioc, [&] { return result.has_value(); }));
+    REQUIRE_FALSE(*result);
+}
+
+} // namespace
+
+TEST_CASE("4 threads x 1000 sends all arrive, in per-thread order", "[send][threads]")
+{
+    chatlink_test::server_options so;
+    so.echo = false;
+    test_server srv(so);
+    boost::asio::io_context ioc;
+    chatlink::client c(ioc, options_for(srv.url()));
+    open(ioc, c);
+
+    constexpr int threads = 4, per_thread = 1000;
+    std::atomic<int> ok{0}, failed{0};
+    // The io_context runs on two threads while four others send.
+    auto guard = boost::asio::make_work_guard(ioc);
+    std::vector<std::thread> runners;
+    for(int i = 0; i < 2; ++i)
+        runners.emplace_back([&] { ioc.run_for(60s); });
+    std::vector<std::thread> senders;
+    for(int t = 0; t < threads; ++t)
+        senders.emplace_back([&, t] {
+            for(int i = 0; i < per_thread; ++i)
+                c.async_send(boost::json::value{{"type", "seq"}, {"t", t}, {"i", i}},
+                    [&](chatlink::error_code ec, std::size_t) { (ec ? failed : ok)++; });
+        });
+    for(auto& s : senders)
+        s.join();
+    bool const all = srv.wait_for([&] { return srv.received().size() == threads * per_thread; }, 30s);
+    guard.reset();
+    ioc.stop();
+    for(auto& r : runners)
+        r.join();
+    REQUIRE(all);
+    CHECK(ok == threads * per_thread);
+    CHECK(failed == 0);
+
+    std::vector<int> next(threads, 0);
+    bool in_order = true;
+    for(auto const& text : srv.received())
+    {
+        auto v = boost::json::parse(text);
+        auto t = static_cast<int>(v.at("t").as_int64());
+        auto i = static_cast<int>(v.at("i").as_int64());
+        in_order = in_order && i == next[t];
+        next[t] = i + 1;
+    }
+    CHECK(in_order);
+    CHECK(next == std::vector<int>(threads, per_thread));
+}
+
+TEST_CASE("close() with sends queued completes each with operation_aborted", "[send][close]")
+{
+    test_server srv;
+    boost::asio::io_context ioc;
+    chatlink::client c(ioc, options_for(srv.url()));
+    open(ioc, c);
+
+    constexpr int n = 50;
+    std::vector<int> calls(n, 0);
+    std::vector<chatlink::error_code> results(n);
+    std::string const big(256 * 1024, 'x');
+    for(int i = 0; i < n; ++i)
+        c.async_send("{\"type\":\"big\",\"p\":\"" + big + "\"}",
+            [&, i](chatlink::error_code ec, std::size_t) { ++calls[i]; results[i] = ec; });
+    c.close();
+    bool closed = false;
+    c.on_close([&](chatlink::close_info const&) { closed = true; });
+    REQUIRE(run_until(ioc, [&] {
+        return closed && std::all_of(calls.begin(), calls.end(), [](int k) { return k > 0; });
+    }));
+    CHECK(calls == std::vector<int>(n, 1));
+    // The first was being written when close() came; it completes with its own result.
+    CHECK((! results[0] || results[0] == boost::asio::error::operation_aborted));
+    for(int i = 1; i < n; ++i)
+    {
+        INFO(i);
+        CHECK(results[i] == boost::asio::error::operation_aborted);
+    }
+    CHECK(srv.received().size() <= 1);
+}
+
+TEST_CASE("a client destroyed mid-connect completes its connect once, aborted", "[lifetime]")
+{
+    chatlink_test::server_options so;
+    so.never_upgrade = true;
+    test_server srv(so);
+    for(int phase = 0; phase < 2; ++phase)
+    {
+        INFO("phase " << phase); // 0: before resolve ran; 1: while waiting for the upgrade
+        boost::asio::io_context ioc;
+        auto c = std::make_unique<chatlink::client>(ioc, options_for(srv.url()));
+        int calls = 0;
+        chatlink::error_code result;
+        bool event_after_destroy = false;
+        c->on_error([&](chatlink::error_code) { event_after_destroy = true; });
+        c->on_close([&](chatlink::close_info const&) { event_after_destroy = true; });
+        c->async_connect("t", [&](chatlink::error_code ec) { ++calls; result = ec; });
+        if(phase == 1)
+            REQUIRE(run_until(ioc, [&] { return srv.tcp_accepted() >= 1; }));
+        c.reset();
+        CHECK(chatlink_test::drain(ioc));
+        CHECK(calls == 1);
+        CHECK(result == boost::asio::error::operation_aborted);
+        CHECK_FALSE(event_after_destroy);
+    }
+}
+
+TEST_CASE("a client destroyed mid-send completes every send once", "[lifetime]")
+{
+    chatlink_test::server_options so;
+    so.echo = false; // so that no message can arrive before the destruction
+    test_server srv(so);
+    boost::asio::io_context ioc;
+    auto c = std::make_unique<chatlink::client>(ioc, options_for(srv.url()));
+    bool event_after_destroy = false;
+    open(ioc, *c);
+    c->on_close([&](chatlink::close_info const&) { event_after_destroy = true; });
+    c->on_message([&](boost::json::value const&) { event_after_destroy = true; });
+
+    constexpr int n = 20;
+    std::vector<int> calls(n, 0);
+    std::string const big(256 * 1024, 'y');
+    for(int i = 0; i < n; ++i)
+        c->async_send("{\"p\":\"" + big + "\"}", [&, i](chatlink::error_code, std::size_t) { ++calls[i]; });
+    // Let the first write start, then destroy the client.
+    ioc.poll();
+    c.reset();
+    CHECK(chatlink_test::drain(ioc));
+    CHECK(calls == std::vector<int>(n, 1));
+    CHECK_FALSE(event_after_destroy);
+    // The client said goodbye with 1001 rather than dropping the TCP connection.
+    CHECK(srv.wait_for([&] {
+        auto codes = srv.close_codes();
+        return codes.size() == 1 && codes[0] == 1001;
+    }, 5s));
+}
+
+TEST_CASE("a client destroyed from inside its own message handler", "[lifetime]")
+{
+    test_server srv;
+    boost::asio::io_context ioc;
+    auto c = std::make_unique<chatlink::client>(ioc, options_for(srv.url()));
+    open(ioc, *c);
+    int messages = 0;
+    c->on_message([&](boost::json::value const&) { ++messages; c.reset(); });
+    c->on_message([&](boost::json::value const&) { ++messages; }); // must not run after reset
+    c->send(boost::json::value{{"type", "echo"}});
+    REQUIRE(run_until(ioc, [&] { return c == nullptr; }));
+    CHECK(chatlink_test::drain(ioc));
+    CHECK(messages == 1);
+}
