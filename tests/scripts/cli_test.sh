@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# chatlink-cli against chatlink-server on 127.0.0.1, as CLI.md specifies:
+# open, --send, messages as JSON lines, --exit-after, standard input, exit
+# codes 0/1/2/3, and no token in any output.
+# Usage: cli_test.sh PATH/TO/chatlink-cli PATH/TO/chatlink-server
+set -u
+cli=$1
+server=$2
+tmp=$(mktemp -d)
+token='s3cret+/=&? tok'
+failures=0
+pid=
+
+cleanup() {
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+check() { # check DESCRIPTION COMMAND...
+  local what=$1; shift
+  if "$@"; then echo "ok: $what"; else echo "FAILED: $what"; failures=$((failures + 1)); fi
+}
+
+no_token_in() {
+  ! grep -qF "$token" "$@" && ! grep -qF 's3cret' "$@"
+}
+
+# Start the example server on a free port; it prints the port when ready.
+"$server" --port 0 --token "ann:$token" >"$tmp/server.out" 2>"$tmp/server.err" &
+pid=$!
+for _ in $(seq 1 100); do
+  grep -q '^listening on' "$tmp/server.out" && break
+  sleep 0.05
+done
+port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$tmp/server.out")
+if [ -z "$port" ]; then echo "FAILED: chatlink-server did not start"; exit 1; fi
+url="http://127.0.0.1:$port"
+
+# 1. open, --send, the acknowledgement as a message, --exit-after, exit 0.
+timeout 20 "$cli" --server "$url" --token "$token" --json --exit-after 1s \
+  --send '{"type":"chat","to":"all","text":"hello one"}' \
+  --send '{"type":"ping"}' </dev/null >"$tmp/1.out" 2>"$tmp/1.err"
+rc=$?
+check "--send/--exit-after exits 0 (got $rc)" [ "$rc" -eq 0 ]
+check "connecting event shows token=***" grep -q '^{"event":"connecting","url":"ws://127.0.0.1:'"$port"'/ws?token=\*\*\*","attempt":1}$' "$tmp/1.out"
+check "open event" grep -q '^{"event":"open","url":"ws://127.0.0.1:'"$port"'/ws?token=\*\*\*"}$' "$tmp/1.out"
+check "chat acknowledgement as a message" grep -q '^{"event":"message","data":{"type":"chat","from":"ann","to":"all","text":"hello one","id":1}}$' "$tmp/1.out"
+check "pong as a message, after the chat" bash -c "grep -n '\"type\":\"pong\"' '$tmp/1.out' | grep -q '^4:'"
+check "requested close event" grep -q '^{"event":"close","code":1000,"reason":"","error":null,"requested":true}$' "$tmp/1.out"
+check "no token in output (1)" no_token_in "$tmp/1.out" "$tmp/1.err"
+
+# 2. Standard input: each line is a message; its end closes normally. A
+#    second client, listening meanwhile, receives the broadcast.
+timeout 20 "$cli" --server "$url" --token "$token" --json --exit-after 3s </dev/null >"$tmp/2l.out" 2>"$tmp/2l.err" &
+listener=$!
+for _ in $(seq 1 100); do grep -q '"event":"open"' "$tmp/2l.out" && break; sleep 0.05; done
+printf '%s\n\n%s\n' '{"type":"chat","to":"all","text":"from stdin"}' 'not json' |
+  timeout 20 "$cli" --server "$url" --token "$token" --json >"$tmp/2.out" 2>"$tmp/2.err"
+rc=$?
+wait "$listener"
+lrc=$?
+check "end of standard input exits 0 (got $rc)" [ "$rc" -eq 0 ]
+check "listener exits 0 (got $lrc)" [ "$lrc" -eq 0 ]
+check "stdin line reached another client" grep -q '^{"event":"message","data":{"type":"chat","from":"ann","to":"all","text":"from stdin","id":2}}$' "$tmp/2l.out"
+check "a non-JSON line is an error event" grep -q '^{"event":"error","error":"bad_message",' "$tmp/2.out"
+check "stdin close is requested" grep -q '"event":"close","code":1000,.*"requested":true' "$tmp/2.out"
+check "no token in output (2)" no_token_in "$tmp/2.out" "$tmp/2.err"
+
+# 3. A refused token: error auth_rejected, give_up, exit 3.
+timeout 20 "$cli" --server "$url" --token 's3cret-wrong' --json </dev/null >"$tmp/3.out" 2>"$tmp/3.err"
+rc=$?
+check "bad token exits 3 (got $rc)" [ "$rc" -eq 3 ]
+check "auth_rejected error event" grep -q '^{"event":"error","error":"auth_rejected",' "$tmp/3.out"
+check "give_up event" grep -q '^{"event":"give_up","cause":"auth_rejected"}$' "$tmp/3.out"
+check "no token in output (3)" no_token_in "$tmp/3.out" "$tmp/3.err"
+
+# 4. Bad usage: exit 2, with a message on standard error.
+for args in "" "--token x" "--server $url --token x --exit-after 5parsecs" \
+            "--server $url --token x --heartbeat 5s" "--server $url --token x --bogus" \
+            "--server $url --token x --send {nope"; do
+  timeout 10 "$cli" $args </dev/null >"$tmp/4.out" 2>"$tmp/4.err"
+  rc=$?
+  check "bad usage '$args' exits 2 (got $rc)" [ "$rc" -eq 2 ]
+  check "bad usage '$args' says why" grep -q 'chatlink-cli: ' "$tmp/4.err"
+done
+timeout 10 "$cli" --help >"$tmp/help.out" 2>&1
+check "--help exits 0" [ $? -eq 0 ]
+check "--help shows usage" grep -q '^usage: chatlink-cli' "$tmp/help.out"
+
+# 5. Readable output hides the token too.
+timeout 20 "$cli" --server "$url" --token "$token" --pretty --verbose --exit-after 300ms </dev/null >"$tmp/5.out" 2>"$tmp/5.err"
+rc=$?
+check "--pretty exits 0 (got $rc)" [ "$rc" -eq 0 ]
+check "--pretty shows open" grep -q '^open url=ws://127.0.0.1:'"$port"'/ws?token=\*\*\*$' "$tmp/5.out"
+check "no token in output (5)" no_token_in "$tmp/5.out" "$tmp/5.err"
+
+# 6. A server that is gone: error, give_up, exit 1.
+kill "$pid"; wait "$pid" 2>/dev/null; pid=
+timeout 20 "$cli" --server "$url" --token "$token" --json </dev/null >"$tmp/6.out" 2>"$tmp/6.err"
+rc=$?
+check "server gone exits 1 (got $rc)" [ "$rc" -eq 1 ]
+check "connection refused is named system:111" grep -q '^{"event":"error","error":"system:111",' "$tmp/6.out"
+check "no token in output (6)" no_token_in "$tmp/6.out" "$tmp/6.err"
+
+echo "cli_test: $failures failed"
+[ "$failures" -eq 0 ]
