@@ -33,15 +33,17 @@ for _ in $(seq 1 100); do grep -q '"event":"open"' "$tmp/bob.out" && break; slee
 
 # 3. Ann sends one message through standard input; its end closes her connection.
 echo "== ann: chatlink-cli --server http://127.0.0.1:$port --token *** (stdin: one chat message)"
+ann_status=0
 echo '{"type":"chat","to":"bob","text":"hello bob"}' |
-  "$bin/chatlink-cli" --server "http://127.0.0.1:$port" --token ann-secret --json
-echo "== ann exited with status $?"
+  "$bin/chatlink-cli" --server "http://127.0.0.1:$port" --token ann-secret --json || ann_status=$?
+echo "== ann exited with status $ann_status"
 
-wait "$bob"
-bob_status=$?
+bob_status=0
+wait "$bob" || bob_status=$?
 echo "== bob: chatlink-cli --server http://127.0.0.1:$port --token *** --exit-after 2s"
 cat "$tmp/bob.out"
 echo "== bob exited with status $bob_status"
 
 grep -q '"text":"hello bob"' "$tmp/bob.out" || { echo "demo FAILED: bob did not receive the message" >&2; exit 1; }
+[ "$ann_status" -eq 0 ] && [ "$bob_status" -eq 0 ] || { echo "demo FAILED: a client did not exit cleanly" >&2; exit 1; }
 echo "== round trip OK; stopping chatlink-server (pid $server_pid)"
