@@ -5,6 +5,7 @@
 // Test that header file is self-contained.
 #include <chatlink/client.hpp>
 
+#include "support/client_helpers.hpp"
 #include "support/run.hpp"
 #include "support/test_server.hpp"
 
@@ -20,26 +21,8 @@ using namespace std::chrono_literals;
 using chatlink_test::run_until;
 using chatlink_test::test_server;
 
-namespace {
-
-chatlink::client_options options_for(std::string url)
-{
-    chatlink::client_options o;
-    o.url = std::move(url);
-    o.connect_timeout = 5s;
-    return o;
-}
-
-// Connect and run until the attempt completes; returns its error code.
-chatlink::error_code connect(boost::asio::io_context& ioc, chatlink::client& c, std::string token)
-{
-    std::optional<chatlink::error_code> result;
-    c.async_connect(std::move(token), [&](chatlink::error_code ec) { result = ec; });
-    REQUIRE(run_until(ioc, [&] { return result.has_value(); }));
-    return *result;
-}
-
-} // namespace
+using chatlink_test::connect;
+using chatlink_test::options_for;
 
 TEST_CASE("a token with reserved and non-ASCII characters reaches the server intact", "[client]")
 {

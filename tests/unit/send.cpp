@@ -6,6 +6,7 @@
 // destruction with operations in flight. Every send completes exactly once.
 #include <chatlink/client.hpp>
 
+#include "support/client_helpers.hpp"
 #include "support/run.hpp"
 #include "support/test_server.hpp"
 
@@ -22,25 +23,9 @@ using namespace std::chrono_literals;
 using chatlink_test::run_until;
 using chatlink_test::test_server;
 
-namespace {
-
-chatlink::client_options options_for(std::string url)
-{
-    chatlink::client_options o;
-    o.url = std::move(url);
-    o.connect_timeout = 5s;
-    return o;
-}
-
-void open(boost::asio::io_context& ioc, chatlink::client& c)
-{
-    std::optional<chatlink::error_code> result;
-    c.async_connect("t", [&](chatlink::error_code ec) { result = ec; });
-    REQUIRE(run_until(ioc, [&] { return result.has_value(); }));
-    REQUIRE_FALSE(*result);
-}
-
-} // namespace
+using chatlink_test::connect;
+using chatlink_test::open;
+using chatlink_test::options_for;
 
 TEST_CASE("4 threads x 1000 sends all arrive, in per-thread order", "[send][threads]")
 {
