@@ -3,10 +3,26 @@
 // Distributed under the Boost Software License, Version 1.0 (see LICENSE).
 //
 #include <chatlink/client.hpp>
+#include <chatlink/url.hpp>
 
 #include <boost/json/serialize.hpp>
 
 namespace chatlink {
+
+namespace detail {
+
+std::shared_ptr<session_iface> make_session(net::any_io_executor ex, client_options opts)
+{
+    // A URL that does not map makes a plain session, whose connect reports
+    // invalid_url.
+    error_code ec;
+    auto const ep = make_endpoint(opts.url, "", opts.path, opts.token_param, ec);
+    if(! ec && ep.secure)
+        return make_tls_session(std::move(ex), std::move(opts));
+    return make_plain_session(std::move(ex), std::move(opts));
+}
+
+} // namespace detail
 
 client::client(executor_type ex, client_options opts)
     : impl_(detail::make_session(std::move(ex), std::move(opts)))

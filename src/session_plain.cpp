@@ -9,7 +9,7 @@
 namespace chatlink {
 namespace detail {
 
-std::shared_ptr<session_iface> make_session(net::any_io_executor ex, client_options opts)
+std::shared_ptr<session_iface> make_plain_session(net::any_io_executor ex, client_options opts)
 {
     return std::make_shared<session<beast::tcp_stream>>(std::move(ex), std::move(opts));
 }

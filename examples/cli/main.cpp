@@ -54,14 +54,15 @@ char const* const help_text =
     "  --send JSON              send once open (repeatable, in order)\n"
     "  --exit-after DUR         close normally after DUR from start, then exit\n"
     "  --reconnect never        the only policy in this version (the default here)\n"
+    "  --ca-file FILE           trust these CA certificates for wss:// (besides the system's)\n"
+    "  --insecure               do not verify the server's certificate (development only; warns)\n"
     "  --json | --pretty        JSON lines (default when stdout is not a terminal) or text\n"
     "  --verbose                also print the library's informational log to stderr\n"
     "  --help                   show this help\n"
     "\n"
     "DUR: a number with a unit (250ms, 10s, 5m, 1h).\n"
     "Not yet available (refused with exit 2): --store, --login, --logout, --user,\n"
-    "--heartbeat, --heartbeat-timeout, --max-queue, other --reconnect policies,\n"
-    "--ca-file, --insecure.\n"
+    "--heartbeat, --heartbeat-timeout, --max-queue, other --reconnect policies.\n"
     "\n"
     "Exit status: 0 closed as asked; 1 gave up after a network or server failure;\n"
     "2 bad usage; 3 credentials refused.\n";
@@ -150,6 +151,10 @@ settings parse_args(int argc, char** argv)
             if(value() != "never")
                 throw usage_error("--reconnect: only 'never' is available in this version");
         }
+        else if(arg == "--ca-file")
+            st.opts.tls.ca_file = value();
+        else if(arg == "--insecure")
+            st.opts.tls.insecure_skip_verify = true;
         else if(arg == "--json")
             st.json_output = true;
         else if(arg == "--pretty")
@@ -157,8 +162,7 @@ settings parse_args(int argc, char** argv)
         else if(arg == "--verbose")
             st.verbose = true;
         else if(arg == "--store" || arg == "--login" || arg == "--logout" || arg == "--user" ||
-            arg == "--heartbeat" || arg == "--heartbeat-timeout" || arg == "--max-queue" ||
-            arg == "--ca-file" || arg == "--insecure")
+            arg == "--heartbeat" || arg == "--heartbeat-timeout" || arg == "--max-queue")
             throw usage_error(arg + " is not available in this version of chatlink-cli");
         else
             throw usage_error("unknown option " + arg);

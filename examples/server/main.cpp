@@ -4,7 +4,10 @@
 //
 // chatlink-server: the example chat backend of PROTOCOL.md, on Boost.Beast.
 //
-//   chatlink-server [--address ADDR] [--port N] (--token USER:TOKEN ... | --tokens FILE | --allow-any)
+//   chatlink-server [--address ADDR] [--port N] [--cert PEM --key PEM]
+//                   (--token USER:TOKEN ... | --tokens FILE | --allow-any)
+//
+// With --cert and --key it serves wss:// instead of ws://.
 //
 // - GET /ws?token=TOKEN upgrades for a known token, 401 otherwise.
 // - {"type":"ping"} is answered with {"type":"pong"}.
@@ -21,6 +24,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 
@@ -32,7 +38,9 @@
 #include <memory>
 #include <set>
 #include <sstream>
+#include <optional>
 #include <string>
+#include <type_traits>
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
@@ -44,22 +52,31 @@ using boost::system::error_code;
 
 namespace {
 
-class session;
+// What the room needs of a connection, plain or TLS.
+class peer
+{
+public:
+    virtual ~peer() = default;
+    virtual void send(std::string text) = 0;
+};
 
 // Server-wide state: known tokens, the connected users, the message ids.
 struct chat_room
 {
     std::map<std::string, std::string> users_by_token;
     bool allow_any = false;
-    std::multimap<std::string, std::weak_ptr<session>> online;
+    std::multimap<std::string, std::weak_ptr<peer>> online;
     std::int64_t next_id = 1;
     std::int64_t next_guest = 1;
 };
 
-class session : public std::enable_shared_from_this<session>
+template<class Stream>
+class session : public peer, public std::enable_shared_from_this<session<Stream>>
 {
+    static constexpr bool tls = ! std::is_same<Stream, beast::tcp_stream>::value;
+
     chat_room& room_;
-    websocket::stream<beast::tcp_stream> ws_;
+    websocket::stream<Stream> ws_;
     beast::flat_buffer buffer_{1024 * 1024 + 4096};
     http::request<http::string_body> req_;
     std::deque<std::string> outbox_;
@@ -67,23 +84,35 @@ class session : public std::enable_shared_from_this<session>
     bool writing_ = false;
 
 public:
-    session(chat_room& room, tcp::socket sock) : room_(room), ws_(std::move(sock)) {}
+    template<class... Args>
+    session(chat_room& room, tcp::socket sock, Args&... args) : room_(room), ws_(std::move(sock), args...) {}
 
     void start()
     {
         beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds(10));
-        http::async_read(beast::get_lowest_layer(ws_), buffer_, req_,
-            beast::bind_front_handler(&session::on_request, shared_from_this()));
+        if constexpr(tls)
+            ws_.next_layer().async_handshake(net::ssl::stream_base::server,
+                [self = this->shared_from_this()](error_code ec) {
+                    if(ec)
+                        return void(std::cerr << "TLS handshake failed: " << ec.message() << "\n");
+                    self->read_request();
+                });
+        else
+            read_request();
     }
 
-    void send(std::string text)
+    void read_request()
+    {
+        http::async_read(ws_.next_layer(), buffer_, req_,
+            beast::bind_front_handler(&session::on_request, this->shared_from_this()));
+    }
+
+    void send(std::string text) override
     {
         outbox_.push_back(std::move(text));
         if(! writing_)
             do_write();
     }
-
-    std::string const& user() const { return user_; }
 
 private:
     void on_request(error_code ec, std::size_t)
@@ -112,8 +141,8 @@ private:
             res->set(http::field::content_type, "text/plain");
             res->body() = user_.empty() ? "unknown token\n" : "WebSocket upgrade required\n";
             res->prepare_payload();
-            http::async_write(beast::get_lowest_layer(ws_), *res,
-                [self = shared_from_this(), res](error_code, std::size_t) {
+            http::async_write(ws_.next_layer(), *res,
+                [self = this->shared_from_this(), res](error_code, std::size_t) {
                     error_code ignored;
                     beast::get_lowest_layer(self->ws_).socket().shutdown(tcp::socket::shutdown_send, ignored);
                 });
@@ -122,21 +151,21 @@ private:
         beast::get_lowest_layer(ws_).expires_never();
         ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
         ws_.read_message_max(1024 * 1024);
-        ws_.async_accept(req_, beast::bind_front_handler(&session::on_accept, shared_from_this()));
+        ws_.async_accept(req_, beast::bind_front_handler(&session::on_accept, this->shared_from_this()));
     }
 
     void on_accept(error_code ec)
     {
         if(ec)
             return;
-        room_.online.emplace(user_, shared_from_this());
+        room_.online.emplace(user_, this->shared_from_this());
         std::cerr << user_ << " connected\n";
         do_read();
     }
 
     void do_read()
     {
-        ws_.async_read(buffer_, beast::bind_front_handler(&session::on_read, shared_from_this()));
+        ws_.async_read(buffer_, beast::bind_front_handler(&session::on_read, this->shared_from_this()));
     }
 
     void on_read(error_code ec, std::size_t)
@@ -185,8 +214,8 @@ private:
         out["id"] = room_.next_id++;
         std::string const msg = json::serialize(out);
 
-        std::set<session*> sent;
-        auto deliver = [&](std::shared_ptr<session> const& s) {
+        std::set<peer*> sent;
+        auto deliver = [&](std::shared_ptr<peer> const& s) {
             if(s && sent.insert(s.get()).second)
                 s->send(msg);
         };
@@ -201,7 +230,7 @@ private:
             for(auto it = range.first; it != range.second; ++it)
                 deliver(it->second.lock());
         }
-        deliver(shared_from_this()); // the sender's acknowledgement, with the id
+        deliver(this->shared_from_this()); // the sender's acknowledgement, with the id
     }
 
     void do_write()
@@ -209,7 +238,7 @@ private:
         writing_ = true;
         ws_.text(true);
         ws_.async_write(net::buffer(outbox_.front()),
-            beast::bind_front_handler(&session::on_write, shared_from_this()));
+            beast::bind_front_handler(&session::on_write, this->shared_from_this()));
     }
 
     void on_write(error_code ec, std::size_t)
@@ -221,19 +250,22 @@ private:
     }
 };
 
-void accept_loop(tcp::acceptor& acceptor, chat_room& room)
+void accept_loop(tcp::acceptor& acceptor, chat_room& room, net::ssl::context* tls)
 {
-    acceptor.async_accept([&](error_code ec, tcp::socket sock) {
+    acceptor.async_accept([&acceptor, &room, tls](error_code ec, tcp::socket sock) {
         if(ec)
             return;
-        std::make_shared<session>(room, std::move(sock))->start();
-        accept_loop(acceptor, room);
+        if(tls)
+            std::make_shared<session<beast::ssl_stream<beast::tcp_stream>>>(room, std::move(sock), *tls)->start();
+        else
+            std::make_shared<session<beast::tcp_stream>>(room, std::move(sock))->start();
+        accept_loop(acceptor, room, tls);
     });
 }
 
 int usage(std::ostream& os, int code)
 {
-    os << "usage: chatlink-server [--address ADDR] [--port N]\n"
+    os << "usage: chatlink-server [--address ADDR] [--port N] [--cert PEM --key PEM]\n"
           "                       (--token USER:TOKEN ... | --tokens FILE | --allow-any)\n"
           "\n"
           "  --address ADDR      address to listen on (default 127.0.0.1)\n"
@@ -241,6 +273,8 @@ int usage(std::ostream& os, int code)
           "  --token USER:TOKEN  accept TOKEN as USER (repeatable)\n"
           "  --tokens FILE       JSON object of USER: TOKEN pairs\n"
           "  --allow-any         accept any non-empty token, as guestN\n"
+          "  --cert PEM          certificate chain (PEM file): serve wss://\n"
+          "  --key PEM           the certificate's private key (PEM file)\n"
           "  --help              show this help\n";
     return code;
 }
@@ -252,6 +286,7 @@ int main(int argc, char** argv)
     std::string address = "127.0.0.1";
     unsigned short port = 7001;
     chat_room room;
+    std::string cert_file, key_file;
     try
     {
         for(int i = 1; i < argc; ++i)
@@ -268,6 +303,10 @@ int main(int argc, char** argv)
                 address = value();
             else if(arg == "--port")
                 port = static_cast<unsigned short>(std::stoul(value()));
+            else if(arg == "--cert")
+                cert_file = value();
+            else if(arg == "--key")
+                key_file = value();
             else if(arg == "--allow-any")
                 room.allow_any = true;
             else if(arg == "--token")
@@ -291,6 +330,8 @@ int main(int argc, char** argv)
             else
                 throw std::invalid_argument("unknown option " + arg);
         }
+        if(cert_file.empty() != key_file.empty())
+            throw std::invalid_argument("--cert and --key go together");
         if(room.users_by_token.empty() && ! room.allow_any)
             throw std::invalid_argument("give --token, --tokens or --allow-any");
     }
@@ -303,19 +344,27 @@ int main(int argc, char** argv)
     try
     {
         net::io_context ioc;
+        std::optional<net::ssl::context> tls;
+        if(! cert_file.empty())
+        {
+            tls.emplace(net::ssl::context::tls_server);
+            tls->use_certificate_chain_file(cert_file);
+            tls->use_private_key_file(key_file, net::ssl::context::pem);
+        }
         tcp::endpoint ep(net::ip::make_address(address), port);
         tcp::acceptor acceptor(ioc);
         acceptor.open(ep.protocol());
         acceptor.set_option(net::socket_base::reuse_address(true));
         acceptor.bind(ep);
         acceptor.listen();
-        accept_loop(acceptor, room);
+        accept_loop(acceptor, room, tls ? &*tls : nullptr);
 
         net::signal_set signals(ioc, SIGINT, SIGTERM);
         signals.async_wait([&](error_code, int) { ioc.stop(); });
 
         auto const local = acceptor.local_endpoint();
-        std::cout << "listening on " << local.address().to_string() << ":" << local.port() << std::endl;
+        std::cout << "listening on " << local.address().to_string() << ":" << local.port()
+                  << (tls ? " (wss)" : "") << std::endl;
         ioc.run();
     }
     catch(std::exception const& e)

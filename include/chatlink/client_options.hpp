@@ -13,7 +13,33 @@
 #include <string>
 #include <string_view>
 
+// OpenSSL's SSL_CTX, declared here so that this header needs no OpenSSL header.
+struct ssl_ctx_st;
+
 namespace chatlink {
+
+/** TLS settings for wss:// (and https:// base URLs).
+
+    By default the server is verified against the system trust store: the
+    chain, the host name (or IP address) per RFC 6125, with SNI.
+*/
+struct tls_options
+{
+    /// Extra CA certificates (PEM file) trusted besides the system's.
+    std::string ca_file;
+
+    /// Extra directory of hashed CA certificates trusted besides the system's.
+    std::string ca_path;
+
+    /** Do not verify the server's certificate. Development only: anyone on
+        the path can read the token. A warning is logged on every connect.
+    */
+    bool insecure_skip_verify = false;
+
+    /// Called with the `SSL_CTX*` once, before the first connection, to
+    /// adjust it (client certificates, pinning, protocol versions).
+    std::function<void(ssl_ctx_st*)> context_hook;
+};
 
 /// Severity of a log line passed to `client_options::logger`.
 enum class log_level { debug, info, warning, error };
@@ -44,6 +70,15 @@ struct client_options
     /// Offer permessage-deflate (off by default: compression costs memory per
     /// connection and can leak secrets mixed with attacker-chosen data).
     bool permessage_deflate = false;
+
+    /// TLS settings, used for wss:// and https:// URLs.
+    tls_options tls;
+
+    /** Connect to this address (or host name) instead of resolving the URL's
+        host, like curl's --resolve. The URL's host is still used for the Host
+        header, SNI and certificate verification. Empty: resolve the URL's host.
+    */
+    std::string connect_address;
 
     /// Value of the User-Agent header of the upgrade request.
     std::string user_agent = "chatlink/0.1";

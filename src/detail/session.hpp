@@ -43,6 +43,31 @@ using tcp = net::ip::tcp;
 // can end in std::bad_alloc thrown out of async_read.
 constexpr std::size_t read_buffer_slack = 4096;
 
+// What differs between ws:// and wss:// lives in layer<NextLayer>: the plain
+// one is below; the TLS one is in session_tls.cpp, the only translation unit
+// that includes OpenSSL. The session itself is written once.
+template<class NextLayer>
+struct layer;
+
+template<>
+struct layer<beast::tcp_stream>
+{
+    static constexpr bool secure = false;
+
+    explicit layer(client_options const&) {}
+
+    template<class Executor>
+    void emplace(std::optional<websocket::stream<beast::tcp_stream>>& ws, Executor const& ex)
+    {
+        ws.emplace(ex);
+    }
+};
+
+inline bool is_loopback_host(std::string const& host)
+{
+    return host == "localhost" || host.rfind("127.", 0) == 0 || host == "::1";
+}
+
 template<class NextLayer>
 class session
     : public session_iface
@@ -51,6 +76,7 @@ class session
     using ws_type = websocket::stream<NextLayer>;
     using strand_type = net::strand<net::any_io_executor>;
     using json_handler = std::function<void(boost::json::value const&)>;
+    using layer_type = layer<NextLayer>;
 
     struct outgoing
     {
@@ -60,6 +86,8 @@ class session
 
     strand_type strand_;
     client_options opts_;
+    layer_type layer_;
+    bool warned_plain_token_ = false;
     tcp::resolver resolver_;
     net::steady_timer connect_timer_;
     std::optional<ws_type> ws_;
@@ -102,6 +130,7 @@ public:
     session(net::any_io_executor ex, client_options opts)
         : strand_(net::make_strand(ex))
         , opts_(std::move(opts))
+        , layer_(opts_)
         , resolver_(strand_)
         , connect_timer_(strand_)
         , buffer_(opts_.max_message_size + read_buffer_slack)
@@ -247,10 +276,21 @@ private:
             log(log_level::error, "invalid server URL");
             return finish_connect_call(std::move(h), ec);
         }
-        if(ep_.secure && ! ws_type_is_secure())
+        if(ep_.secure != layer_type::secure)
         {
-            log(log_level::error, "wss:// is not supported by this build: " + ep_.redacted);
+            // The stream type was chosen from the same URL at construction.
+            log(log_level::error, "the URL's scheme does not match this client: " + ep_.redacted);
             return finish_connect_call(std::move(h), error::invalid_url);
+        }
+        if constexpr(layer_type::secure)
+        {
+            if(opts_.tls.insecure_skip_verify)
+                log(log_level::warning, "TLS certificate verification is OFF (insecure_skip_verify): " + ep_.redacted);
+        }
+        else if(! warned_plain_token_ && ! opts_.token_param.empty() && ! is_loopback_host(ep_.host))
+        {
+            warned_plain_token_ = true;
+            log(log_level::warning, "the token is sent unencrypted (ws://) to " + ep_.host_header + "; use wss://");
         }
 
         ++gen_;
@@ -269,16 +309,15 @@ private:
         state_ = chatlink::state::connecting;
 
         // Every attempt gets a fresh stream.
-        ws_.emplace(strand_);
+        layer_.emplace(ws_, strand_);
         configure_stream();
 
         log(log_level::info, "connecting to " + ep_.redacted);
         connect_timer_.expires_after(opts_.connect_timeout);
         connect_timer_.async_wait(bind(&session::on_connect_timeout));
-        resolver_.async_resolve(ep_.host, ep_.port, bind(&session::on_resolve));
+        resolver_.async_resolve(opts_.connect_address.empty() ? ep_.host : opts_.connect_address,
+            ep_.port, bind(&session::on_resolve));
     }
-
-    static constexpr bool ws_type_is_secure() noexcept { return false; }
 
     void configure_stream()
     {
@@ -343,6 +382,38 @@ private:
     {
         if(connect_step_failed(gen, ec))
             return;
+        if constexpr(layer_type::secure)
+        {
+            if(auto ec2 = layer_.prepare(*ws_, ep_))
+                return fail_connect(ec2);
+            layer_.async_handshake(*ws_, bind(&session::on_tls_handshake));
+        }
+        else
+        {
+            start_upgrade();
+        }
+    }
+
+    void on_tls_handshake(std::uint64_t gen, error_code ec)
+    {
+        if(gen != gen_ || state_ != chatlink::state::connecting)
+            return;
+        if(ec && ! timed_out_)
+        {
+            std::string reason;
+            if(layer_.verify_failed(*ws_, reason))
+            {
+                log(log_level::error, "TLS verification of " + ep_.host_header + " failed: " + reason);
+                return fail_connect(error::tls_verify_failed);
+            }
+        }
+        if(connect_step_failed(gen, ec))
+            return;
+        start_upgrade();
+    }
+
+    void start_upgrade()
+    {
         ws_->async_handshake(res_, ep_.host_header, ep_.target, bind(&session::on_upgrade));
     }
 

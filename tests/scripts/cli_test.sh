@@ -103,5 +103,43 @@ check "server gone exits 1 (got $rc)" [ "$rc" -eq 1 ]
 check "connection refused is named system:111" grep -q '^{"event":"error","error":"system:111",' "$tmp/6.out"
 check "no token in output (6)" no_token_in "$tmp/6.out" "$tmp/6.err"
 
+# 7. wss:// with a CA made now: verified with --ca-file, refused without it
+#    (tls_verify_failed, exit 1), accepted with --insecure (with a warning).
+(
+  cd "$tmp" &&
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem -days 1 \
+    -subj "/CN=chatlink cli test CA" -addext "basicConstraints=critical,CA:TRUE" \
+    -addext "keyUsage=critical,keyCertSign" &&
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout leaf.key -out leaf.csr -subj "/CN=localhost" &&
+  printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' >leaf.ext &&
+  openssl x509 -req -in leaf.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out leaf.pem -days 1 -extfile leaf.ext
+) >/dev/null 2>&1
+check "test certificates made" [ -s "$tmp/leaf.pem" ]
+"$server" --port 0 --token "ann:$token" --cert "$tmp/leaf.pem" --key "$tmp/leaf.key" >"$tmp/tls-server.out" 2>"$tmp/tls-server.err" &
+pid=$!
+for _ in $(seq 1 100); do grep -q '^listening on' "$tmp/tls-server.out" && break; sleep 0.05; done
+tport=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\) (wss)$/\1/p' "$tmp/tls-server.out")
+check "chatlink-server serves wss" [ -n "$tport" ]
+
+timeout 20 "$cli" --server "https://localhost:$tport" --token "$token" --ca-file "$tmp/ca.pem" --json \
+  --send '{"type":"ping"}' --exit-after 1s </dev/null >"$tmp/7.out" 2>"$tmp/7.err"
+rc=$?
+check "wss with --ca-file exits 0 (got $rc)" [ "$rc" -eq 0 ]
+check "https base URL opened as wss" grep -q '^{"event":"open","url":"wss://localhost:'"$tport"'/ws?token=\*\*\*"}$' "$tmp/7.out"
+check "pong over wss" grep -q '^{"event":"message","data":{"type":"pong"}}$' "$tmp/7.out"
+
+timeout 20 "$cli" --server "wss://127.0.0.1:$tport" --token "$token" --json </dev/null >"$tmp/8.out" 2>"$tmp/8.err"
+rc=$?
+check "wss without the CA exits 1 (got $rc)" [ "$rc" -eq 1 ]
+check "tls_verify_failed error event" grep -q '^{"event":"error","error":"tls_verify_failed",' "$tmp/8.out"
+check "OpenSSL's reason on stderr" grep -q 'unable to get local issuer certificate' "$tmp/8.err"
+
+timeout 20 "$cli" --server "wss://127.0.0.1:$tport" --token "$token" --insecure --json --exit-after 500ms </dev/null >"$tmp/9.out" 2>"$tmp/9.err"
+rc=$?
+check "--insecure exits 0 (got $rc)" [ "$rc" -eq 0 ]
+check "--insecure warns" grep -q 'verification is OFF' "$tmp/9.err"
+check "no token in output (7-9)" no_token_in "$tmp"/[789].out "$tmp"/[789].err
+kill "$pid"; wait "$pid" 2>/dev/null; pid=
+
 echo "cli_test: $failures failed"
 [ "$failures" -eq 0 ]

@@ -10,12 +10,16 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/url/parse.hpp>
 
 #include <condition_variable>
 #include <deque>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 
 namespace chatlink_test {
 
@@ -28,6 +32,8 @@ using boost::system::error_code;
 
 struct test_server::impl
 {
+    struct session_base;
+    template<class Stream>
     struct session;
 
     server_options opts;
@@ -40,7 +46,9 @@ struct test_server::impl
     std::vector<std::string> targets, tokens, received;
     std::vector<std::uint16_t> close_codes;
     std::size_t accepted = 0;
-    std::vector<std::weak_ptr<session>> sessions; // server thread only
+    std::vector<std::weak_ptr<session_base>> sessions; // server thread only
+    std::vector<std::string> sni;
+    std::optional<net::ssl::context> ssl_ctx;
     std::vector<std::shared_ptr<tcp::socket>> silent; // never_upgrade sockets
 
     template<class F>
@@ -53,22 +61,52 @@ struct test_server::impl
         cv.notify_all();
     }
 
-    struct session : std::enable_shared_from_this<session>
+    struct session_base
     {
+        bool open = false;
+        virtual ~session_base() = default;
+        virtual void send(std::string payload, bool binary) = 0;
+    };
+
+    template<class Stream>
+    struct session : session_base, std::enable_shared_from_this<session<Stream>>
+    {
+        static constexpr bool tls = ! std::is_same<Stream, beast::tcp_stream>::value;
+
         impl& srv;
-        websocket::stream<beast::tcp_stream> ws;
+        websocket::stream<Stream> ws;
         beast::flat_buffer buffer;
         http::request<http::string_body> req;
         std::deque<std::pair<std::string, bool>> outbox;
         bool writing = false;
-        bool open = false;
 
-        session(impl& s, tcp::socket sock) : srv(s), ws(std::move(sock)) {}
+        template<class... Args>
+        session(impl& s, tcp::socket sock, Args&... args) : srv(s), ws(std::move(sock), args...) {}
 
         void start()
         {
-            http::async_read(beast::get_lowest_layer(ws), buffer, req,
-                beast::bind_front_handler(&session::on_request, shared_from_this()));
+            if constexpr(tls)
+            {
+                ws.next_layer().async_handshake(net::ssl::stream_base::server,
+                    [self = this->shared_from_this()](error_code ec) {
+                        if(ec)
+                            return;
+                        if(char const* sni = SSL_get_servername(self->ws.next_layer().native_handle(),
+                               TLSEXT_NAMETYPE_host_name))
+                            self->srv.record([&] { self->srv.sni.push_back(sni); });
+                        self->read_request();
+                    });
+            }
+            else
+            {
+                read_request();
+            }
+        }
+
+        void read_request()
+        {
+            http::async_read(ws.next_layer(), buffer, req,
+                beast::bind_front_handler(&session::on_request, this->shared_from_this()));
         }
 
         void on_request(error_code ec, std::size_t)
@@ -98,15 +136,15 @@ struct test_server::impl
                 res->set(http::field::content_type, "text/plain");
                 res->body() = "refused\n";
                 res->prepare_payload();
-                http::async_write(beast::get_lowest_layer(ws), *res,
-                    [self = shared_from_this(), res](error_code, std::size_t) {
+                http::async_write(ws.next_layer(), *res,
+                    [self = this->shared_from_this(), res](error_code, std::size_t) {
                         error_code ignored;
                         beast::get_lowest_layer(self->ws).socket().shutdown(tcp::socket::shutdown_send, ignored);
                     });
                 return;
             }
             ws.read_message_max(64 * 1024 * 1024);
-            ws.async_accept(req, beast::bind_front_handler(&session::on_accept, shared_from_this()));
+            ws.async_accept(req, beast::bind_front_handler(&session::on_accept, this->shared_from_this()));
         }
 
         void on_accept(error_code ec)
@@ -121,19 +159,19 @@ struct test_server::impl
                 if(kind == websocket::frame_type::close)
                     srv.record([&] { srv.close_codes.push_back(ws.reason().code); });
             });
-            srv.sessions.push_back(shared_from_this());
+            srv.sessions.push_back(this->shared_from_this());
             srv.record([] {});
             if(srv.opts.close_after_open)
             {
                 ws.async_close(websocket::close_reason(*srv.opts.close_after_open),
-                    [self = shared_from_this()](error_code) {});
+                    [self = this->shared_from_this()](error_code) {});
             }
             do_read();
         }
 
         void do_read()
         {
-            ws.async_read(buffer, beast::bind_front_handler(&session::on_read, shared_from_this()));
+            ws.async_read(buffer, beast::bind_front_handler(&session::on_read, this->shared_from_this()));
         }
 
         void on_read(error_code ec, std::size_t)
@@ -153,7 +191,7 @@ struct test_server::impl
             do_read();
         }
 
-        void send(std::string payload, bool binary)
+        void send(std::string payload, bool binary) override
         {
             outbox.emplace_back(std::move(payload), binary);
             if(! writing)
@@ -165,7 +203,7 @@ struct test_server::impl
             writing = true;
             ws.binary(outbox.front().second);
             ws.async_write(net::buffer(outbox.front().first),
-                beast::bind_front_handler(&session::on_write, shared_from_this()));
+                beast::bind_front_handler(&session::on_write, this->shared_from_this()));
         }
 
         void on_write(error_code ec, std::size_t)
@@ -185,8 +223,11 @@ struct test_server::impl
             self->record([&] { ++self->accepted; });
             if(self->opts.never_upgrade)
                 self->silent.push_back(std::make_shared<tcp::socket>(std::move(sock)));
+            else if(self->ssl_ctx)
+                std::make_shared<session<beast::ssl_stream<beast::tcp_stream>>>(
+                    *self, std::move(sock), *self->ssl_ctx)->start();
             else
-                std::make_shared<session>(*self, std::move(sock))->start();
+                std::make_shared<session<beast::tcp_stream>>(*self, std::move(sock))->start();
             self->do_accept();
         });
     }
@@ -196,6 +237,12 @@ test_server::test_server(server_options opts)
     : impl_(std::make_shared<impl>())
 {
     impl_->opts = std::move(opts);
+    if(! impl_->opts.tls_cert_pem.empty())
+    {
+        impl_->ssl_ctx.emplace(net::ssl::context::tls_server);
+        impl_->ssl_ctx->use_certificate_chain(net::buffer(impl_->opts.tls_cert_pem));
+        impl_->ssl_ctx->use_private_key(net::buffer(impl_->opts.tls_key_pem), net::ssl::context::pem);
+    }
     tcp::endpoint ep(net::ip::make_address("127.0.0.1"), 0);
     impl_->acceptor.open(ep.protocol());
     impl_->acceptor.set_option(net::socket_base::reuse_address(true));
@@ -232,6 +279,7 @@ CHATLINK_TEST_OBSERVE(tokens, tokens)
 CHATLINK_TEST_OBSERVE(received, received)
 CHATLINK_TEST_OBSERVE(close_codes, close_codes)
 CHATLINK_TEST_OBSERVE(tcp_accepted, accepted)
+CHATLINK_TEST_OBSERVE(sni_names, sni)
 #undef CHATLINK_TEST_OBSERVE
 
 std::size_t test_server::open_sessions() const

@@ -32,6 +32,9 @@ struct server_options
     std::optional<std::uint16_t> close_after_open;
     /// Send every text message back to its sender.
     bool echo = true;
+    /// Serve wss:// with this certificate chain and key (PEM); empty: ws://.
+    std::string tls_cert_pem;
+    std::string tls_key_pem;
 };
 
 class test_server
@@ -52,6 +55,7 @@ public:
     std::vector<std::string> received() const;  ///< text messages, in arrival order
     std::vector<std::uint16_t> close_codes() const; ///< close codes sent by clients
     std::size_t tcp_accepted() const;
+    std::vector<std::string> sni_names() const; ///< SNI host names asked for (TLS)
     std::size_t open_sessions() const;
 
     /// Send a text (or binary) message to every open session.

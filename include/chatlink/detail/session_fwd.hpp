@@ -50,7 +50,10 @@ public:
     virtual net::any_io_executor get_executor() const noexcept = 0;
 };
 
+// Chooses the plain or the TLS session from the URL's scheme.
 std::shared_ptr<session_iface> make_session(net::any_io_executor ex, client_options opts);
+std::shared_ptr<session_iface> make_plain_session(net::any_io_executor ex, client_options opts);
+std::shared_ptr<session_iface> make_tls_session(net::any_io_executor ex, client_options opts);
 
 } // namespace detail
 } // namespace chatlink
