@@ -76,6 +76,41 @@ void client::on_error(std::function<void(error_code)> handler)
     impl_->add_error_handler(std::move(handler));
 }
 
+void client::on_give_up(std::function<void(error_code)> handler)
+{
+    impl_->add_give_up_handler(std::move(handler));
+}
+
+void client::on_state_change(std::function<void(chatlink::state)> handler)
+{
+    impl_->add_state_handler(std::move(handler));
+}
+
+void client::on_reconnect(std::function<void(reconnect_info const&)> handler)
+{
+    impl_->add_reconnect_handler(std::move(handler));
+}
+
+void client::on_heartbeat(std::function<void(std::chrono::microseconds)> handler)
+{
+    impl_->add_heartbeat_handler(std::move(handler));
+}
+
+void client::start()
+{
+    impl_->start();
+}
+
+void client::reconnect_now()
+{
+    impl_->reconnect_now();
+}
+
+client_stats client::stats() const
+{
+    return impl_->stats();
+}
+
 void client::connect(std::string token)
 {
     impl_->async_connect(std::move(token), detail::connect_handler());

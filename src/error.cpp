@@ -27,6 +27,7 @@ char const* enumerator_name(int ev) noexcept
     case error::closed_by_server:    return "closed_by_server";
     case error::already_connected:   return "already_connected";
     case error::reconnect_exhausted: return "reconnect_exhausted";
+    case error::store_corrupt:       return "store_corrupt";
     }
     return nullptr;
 }
@@ -58,6 +59,7 @@ public:
         case error::closed_by_server:    return "the server closed the connection";
         case error::already_connected:   return "a connection is already open or being made";
         case error::reconnect_exhausted: return "the reconnect policy gave up";
+        case error::store_corrupt:       return "the credential file is corrupt (left as it is)";
         }
         return "chatlink error " + std::to_string(ev);
     }

@@ -14,7 +14,8 @@ std::string_view to_string(state s) noexcept
     case state::connecting: return "connecting";
     case state::open:       return "open";
     case state::closing:    return "closing";
-    case state::closed:     return "closed";
+    case state::waiting:    return "waiting";
+    case state::stopped:    return "stopped";
     }
     return "unknown";
 }

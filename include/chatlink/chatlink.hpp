@@ -8,7 +8,9 @@
 #include <chatlink/client.hpp>
 #include <chatlink/client_options.hpp>
 #include <chatlink/config.hpp>
+#include <chatlink/credential_store.hpp>
 #include <chatlink/error.hpp>
+#include <chatlink/reconnect_policy.hpp>
 #include <chatlink/state.hpp>
 #include <chatlink/url.hpp>
 

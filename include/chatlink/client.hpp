@@ -104,10 +104,24 @@ public:
     void on_close(std::function<void(close_info const&)> handler);
 
     /** Add a handler for errors that do not end the connection (such as
-        `error::bad_message`), and for failures of `connect` and `send`
-        calls made without a completion token.
+        `error::bad_message`), for every failed connection attempt, and for
+        failures of `send` calls made without a completion token.
     */
     void on_error(std::function<void(error_code)> handler);
+
+    /// Add a handler called when the client stops for good on its own: the
+    /// reconnect policy gave up (with the cause), or the user logged out
+    /// (`error::not_logged_in`).
+    void on_give_up(std::function<void(error_code)> handler);
+
+    /// Add a handler called on every state change, with the new state.
+    void on_state_change(std::function<void(chatlink::state)> handler);
+
+    /// Add a handler called when a reconnect is scheduled.
+    void on_reconnect(std::function<void(reconnect_info const&)> handler);
+
+    /// Add a handler called with the round-trip time of each of our pings.
+    void on_heartbeat(std::function<void(std::chrono::microseconds)> handler);
 
     //--------------------------------------------------------------------------
     // Operations
@@ -142,16 +156,30 @@ public:
     /// Connect without a completion token; a failure goes to `on_error`.
     void connect(std::string token);
 
+    /** Connect with the token in `client_options::store`, read again before
+        every attempt: a token changed meanwhile is used on the next attempt;
+        a removed entry (logout) stops the client with `error::not_logged_in`
+        (`on_error`, then `on_give_up`). Without a store: `not_logged_in`.
+    */
+    void start();
+
+    /// While waiting to reconnect, reconnect now (say, when the network is
+    /// back); otherwise nothing.
+    void reconnect_now();
+
     /** Send one text message.
 
         Messages are written in the order their sends were made, one at a
-        time. Every send completes exactly once.
+        time. Every send completes exactly once. While connecting or waiting
+        to reconnect, sends are held (up to `client_options::max_queued`) and
+        written after the next open, once the `on_open` handlers have run.
 
         @par Completion signature
         @code void(error_code ec, std::size_t bytes) @endcode
-        Errors: `error::not_connected` (not open), `net::error::operation_aborted`
-        (still queued when `close()` was called or the client was destroyed),
-        or the error that ended the connection.
+        Errors: `error::queue_full` (too many held), `error::not_connected`
+        (idle or stopped), `net::error::operation_aborted` (still queued when
+        `close()` was called or the client was destroyed), or, for sends held
+        when the policy gave up, the cause.
     */
     template<class SendToken = net::default_completion_token_t<executor_type>>
     auto async_send(std::string text, SendToken&& tok = {})
@@ -192,7 +220,9 @@ public:
         Sends still queued complete with `net::error::operation_aborted`; the
         one being written completes with its own result. The `on_close`
         handlers run when the handshake ends (bounded by the connect timeout).
-        Closing a client that is not open or connecting does nothing.
+        No reconnect follows; the client is `stopped`. Closing a client that is
+        waiting to reconnect stops it, and completes held sends with
+        `operation_aborted`.
     */
     void close(std::uint16_t code = 1000, std::string reason = {});
 
@@ -204,6 +234,9 @@ public:
 
     /// The HTTP status of the last upgrade response (0 if none was received).
     int last_http_status() const noexcept;
+
+    /// Counters: messages and bytes each way, reconnects, last RTT, last error, queue depth.
+    client_stats stats() const;
 
 private:
     static std::string serialize(boost::json::value const& v);

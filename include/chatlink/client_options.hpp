@@ -6,10 +6,13 @@
 #define CHATLINK_CLIENT_OPTIONS_HPP
 
 #include <chatlink/config.hpp>
+#include <chatlink/credential_store.hpp>
+#include <chatlink/reconnect_policy.hpp>
 
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -41,6 +44,32 @@ struct tls_options
     std::function<void(ssl_ctx_st*)> context_hook;
 };
 
+/** Heartbeat and dead-peer detection.
+
+    While open, `ping` is sent every `interval` through the normal write
+    queue; a server message whose `"type"` is `"ping"` is answered with `pong`
+    (the app sees both). Any inbound frame proves the peer alive; when nothing
+    arrives for `timeout`, the connection is dead: it is dropped at once (no
+    closing handshake can complete) with `error::heartbeat_timeout`, and the
+    reconnect policy decides what follows.
+*/
+struct heartbeat_options
+{
+    /// How often to send `ping`; 0 turns our pings off.
+    std::chrono::milliseconds interval{25000};
+
+    /// Silence that declares the peer dead; 0 means 2 x `interval` (50 s by
+    /// default: one lost ping is tolerated, two are not). With both 0, off.
+    std::chrono::milliseconds timeout{0};
+
+    /// Our ping and our answer to the server's ping (PROTOCOL.md).
+    std::string ping = R"({"type":"ping"})";
+    std::string pong = R"({"type":"pong"})";
+
+    /// Answer a server `{"type":"ping"}` with `pong`.
+    bool auto_pong = true;
+};
+
 /// Severity of a log line passed to `client_options::logger`.
 enum class log_level { debug, info, warning, error };
 
@@ -70,6 +99,30 @@ struct client_options
     /// Offer permessage-deflate (off by default: compression costs memory per
     /// connection and can leak secrets mixed with attacker-chosen data).
     bool permessage_deflate = false;
+
+    /// Heartbeat and dead-peer detection.
+    heartbeat_options heartbeat;
+
+    /// When and whether to reconnect after a connection the app did not close
+    /// ends (or an attempt fails). Empty: `fixed_delay(300 s)`.
+    std::shared_ptr<reconnect_policy> reconnect;
+
+    /// A connection that stayed open this long resets the attempt count (so a
+    /// server that accepts and drops at once does not reset the back-off).
+    std::chrono::milliseconds reconnect_reset_after{30000};
+
+    /// Sends held while not open (connecting, waiting to reconnect), flushed
+    /// in order after the next open; a send beyond this completes with
+    /// `error::queue_full`. 0: sends while not open fail with `not_connected`.
+    std::size_t max_queued = 1000;
+
+    /** Where `client::start()` reads the credentials, before every attempt:
+        the entry `store_key` holds a JSON object with the token in
+        `store_token_field` (`{"token":"...","user":"ann"}`).
+    */
+    std::shared_ptr<credential_store> store;
+    std::string store_key = "chatuser";
+    std::string store_token_field = "token";
 
     /// TLS settings, used for wss:// and https:// URLs.
     tls_options tls;

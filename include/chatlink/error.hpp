@@ -65,7 +65,11 @@ enum class error
     already_connected,
 
     /// The reconnect policy gave up.
-    reconnect_exhausted
+    reconnect_exhausted,
+
+    /// A credential store's file is not a JSON object of strings; it is
+    /// reported and left as it is, never wiped.
+    store_corrupt
 };
 
 /// Return the category used for `chatlink::error` codes (its name is "chatlink").

@@ -7,6 +7,8 @@
 
 #include <chatlink/config.hpp>
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -21,7 +23,8 @@ enum class state : std::uint8_t
     connecting, ///< Resolving, connecting or performing the upgrade.
     open,       ///< The WebSocket is open; messages flow.
     closing,    ///< The closing handshake is under way.
-    closed      ///< The last connection ended (or failed to open).
+    waiting,    ///< Waiting to reconnect (the policy's delay).
+    stopped     ///< Closed as asked, or the policy gave up: nothing more happens.
 };
 
 /// Return the name of a state ("idle", "connecting", ...).
@@ -38,10 +41,33 @@ std::string_view to_string(state s) noexcept;
 */
 struct close_info
 {
+    close_info() = default;
+
     std::optional<std::uint16_t> code; ///< Close code, if a close frame was exchanged.
     std::string reason;                ///< Close reason from the close frame.
     error_code error;                  ///< What ended the connection (empty if requested).
     bool requested = false;            ///< True when the app called `close()`.
+};
+
+/// A reconnect about to be made, as given to `client::on_reconnect` handlers.
+struct reconnect_info
+{
+    std::size_t attempt = 0;              ///< The attempt about to be made (2 for the first retry).
+    std::chrono::milliseconds delay{0};   ///< The wait before it.
+    error_code cause;                     ///< Why the last connection or attempt ended.
+};
+
+/// Counters of a client, as returned by `client::stats()`.
+struct client_stats
+{
+    std::uint64_t messages_sent = 0;
+    std::uint64_t messages_received = 0;
+    std::uint64_t bytes_sent = 0;
+    std::uint64_t bytes_received = 0;
+    std::uint64_t reconnects = 0;               ///< Attempts made after the first.
+    std::optional<std::chrono::microseconds> last_rtt; ///< Our ping to its pong.
+    error_code last_error;                      ///< The last error that ended a connection or attempt.
+    std::size_t queue_depth = 0;                ///< Sends queued or held.
 };
 
 } // namespace chatlink

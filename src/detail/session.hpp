@@ -21,9 +21,12 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/parser.hpp>
 
 #include <atomic>
+#include <chrono>
+#include <mutex>
 #include <deque>
 #include <optional>
 #include <string>
@@ -77,28 +80,61 @@ class session
     using strand_type = net::strand<net::any_io_executor>;
     using json_handler = std::function<void(boost::json::value const&)>;
     using layer_type = layer<NextLayer>;
+    using clock = std::chrono::steady_clock;
 
     struct outgoing
     {
         std::string text;
         send_handler handler;
+        bool internal = false; // our ping or pong: no completion, no on_error
+
+        outgoing(std::string t, send_handler h, bool i = false)
+            : text(std::move(t)), handler(std::move(h)), internal(i)
+        {
+        }
+        outgoing(outgoing&&) noexcept = default;
+
+        // Containers move-assign (deque::erase); Boost 1.81's handler move
+        // assignment is broken (see take()), so go through swap.
+        outgoing& operator=(outgoing&& other) noexcept
+        {
+            text = std::move(other.text);
+            send_handler h;
+            h.swap(other.handler);
+            handler.swap(h);
+            internal = other.internal;
+            return *this;
+        }
     };
 
     strand_type strand_;
     client_options opts_;
     layer_type layer_;
+    std::shared_ptr<reconnect_policy> policy_;
     bool warned_plain_token_ = false;
     tcp::resolver resolver_;
     net::steady_timer connect_timer_;
+    net::steady_timer retry_timer_;
+    net::steady_timer heartbeat_timer_;
+    net::steady_timer liveness_timer_;
     std::optional<ws_type> ws_;
     beast::flat_buffer buffer_;
     websocket::response_type res_;
     boost::json::parser parser_;
     endpoint ep_;
 
-    std::deque<outgoing> queue_; // front() is being written when writing_
+    std::deque<outgoing> queue_; // being written (front, when writing_) and to write
+    std::deque<outgoing> held_;  // sent while not open; flushed after the next open
     bool writing_ = false;
     connect_handler connect_handler_;
+    bool initiating_ = false;    // inside a public call run inline on the strand
+
+    // Where the token comes from: a fixed one (connect), or the store (start).
+    std::optional<std::string> fixed_token_;
+    bool stop_requested_ = false; // the app closed, or the client is destroyed
+    std::size_t retry_ = 0;       // failures in a row, for the policy
+    std::size_t attempts_ = 0;    // attempts since connect/start
+    std::uint64_t wait_gen_ = 0;
 
     // Each connection attempt gets a generation; completions of an earlier
     // attempt's operations see a different generation and do nothing.
@@ -108,6 +144,10 @@ class session
     std::uint16_t close_code_ = 1000;
     bool got_message_ = false;
     bool too_big_ = false;
+    bool dead_ = false;
+    clock::time_point opened_at_;
+    clock::time_point last_rx_;
+    std::optional<clock::time_point> ping_sent_at_;
 
     // A connection ends when both its read loop and our closing handshake
     // (if we started one) have completed; either may finish first.
@@ -120,19 +160,35 @@ class session
     std::atomic<int> http_status_{0};
     std::atomic<bool> detached_{false};
 
+    // Counters, readable from any thread.
+    std::atomic<std::uint64_t> messages_sent_{0}, messages_received_{0};
+    std::atomic<std::uint64_t> bytes_sent_{0}, bytes_received_{0}, reconnects_{0};
+    std::atomic<std::int64_t> last_rtt_us_{-1};
+    std::atomic<std::size_t> queue_depth_{0};
+    mutable std::mutex last_error_mtx_;
+    error_code last_error_;
+
     std::vector<std::function<void()>> open_handlers_;
     std::vector<json_handler> message_handlers_;
     std::unordered_map<std::string, std::vector<json_handler>> type_handlers_;
     std::vector<std::function<void(close_info const&)>> close_handlers_;
     std::vector<std::function<void(error_code)>> error_handlers_;
+    std::vector<std::function<void(error_code)>> give_up_handlers_;
+    std::vector<std::function<void(chatlink::state)>> state_handlers_;
+    std::vector<std::function<void(reconnect_info const&)>> reconnect_handlers_;
+    std::vector<std::function<void(std::chrono::microseconds)>> heartbeat_handlers_;
 
 public:
     session(net::any_io_executor ex, client_options opts)
         : strand_(net::make_strand(ex))
         , opts_(std::move(opts))
         , layer_(opts_)
+        , policy_(opts_.reconnect ? opts_.reconnect : fixed_delay(std::chrono::seconds(300)))
         , resolver_(strand_)
         , connect_timer_(strand_)
+        , retry_timer_(strand_)
+        , heartbeat_timer_(strand_)
+        , liveness_timer_(strand_)
         , buffer_(opts_.max_message_size + read_buffer_slack)
     {
     }
@@ -147,8 +203,29 @@ public:
         });
     }
 
+    void start() override
+    {
+        run([](session& s) { s.do_start(); });
+    }
+
+    void reconnect_now() override
+    {
+        run([](session& s) { s.do_reconnect_now(); });
+    }
+
+    // A send made from one of our own handlers runs at once, so that sends
+    // from an on_open handler go before the held ones; from anywhere else it
+    // is posted, which keeps each thread's order.
     void async_send(std::string text, send_handler h) override
     {
+        if(strand_.running_in_this_thread())
+        {
+            auto self = this->shared_from_this();
+            initiating_ = true;
+            do_send(std::move(text), std::move(h));
+            initiating_ = false;
+            return;
+        }
         run([text = std::move(text), h = std::move(h)](session& s) mutable {
             s.do_send(std::move(text), std::move(h));
         });
@@ -161,31 +238,20 @@ public:
         });
     }
 
-    void add_open_handler(std::function<void()> f) override
-    {
-        run([f = std::move(f)](session& s) mutable { s.open_handlers_.push_back(std::move(f)); });
-    }
-
-    void add_message_handler(json_handler f) override
-    {
-        run([f = std::move(f)](session& s) mutable { s.message_handlers_.push_back(std::move(f)); });
-    }
+    void add_open_handler(std::function<void()> f) override { add(open_handlers_, std::move(f)); }
+    void add_message_handler(json_handler f) override { add(message_handlers_, std::move(f)); }
+    void add_close_handler(std::function<void(close_info const&)> f) override { add(close_handlers_, std::move(f)); }
+    void add_error_handler(std::function<void(error_code)> f) override { add(error_handlers_, std::move(f)); }
+    void add_give_up_handler(std::function<void(error_code)> f) override { add(give_up_handlers_, std::move(f)); }
+    void add_state_handler(std::function<void(chatlink::state)> f) override { add(state_handlers_, std::move(f)); }
+    void add_reconnect_handler(std::function<void(reconnect_info const&)> f) override { add(reconnect_handlers_, std::move(f)); }
+    void add_heartbeat_handler(std::function<void(std::chrono::microseconds)> f) override { add(heartbeat_handlers_, std::move(f)); }
 
     void add_type_handler(std::string type, json_handler f) override
     {
         run([type = std::move(type), f = std::move(f)](session& s) mutable {
             s.type_handlers_[type].push_back(std::move(f));
         });
-    }
-
-    void add_close_handler(std::function<void(close_info const&)> f) override
-    {
-        run([f = std::move(f)](session& s) mutable { s.close_handlers_.push_back(std::move(f)); });
-    }
-
-    void add_error_handler(std::function<void(error_code)> f) override
-    {
-        run([f = std::move(f)](session& s) mutable { s.error_handlers_.push_back(std::move(f)); });
     }
 
     void detach() noexcept override
@@ -206,6 +272,23 @@ public:
     int last_http_status() const noexcept override { return http_status_.load(); }
     net::any_io_executor get_executor() const noexcept override { return strand_; }
 
+    client_stats stats() const override
+    {
+        client_stats st;
+        st.messages_sent = messages_sent_;
+        st.messages_received = messages_received_;
+        st.bytes_sent = bytes_sent_;
+        st.bytes_received = bytes_received_;
+        st.reconnects = reconnects_;
+        auto const rtt = last_rtt_us_.load();
+        if(rtt >= 0)
+            st.last_rtt = std::chrono::microseconds(rtt);
+        st.queue_depth = queue_depth_;
+        std::lock_guard<std::mutex> lock(last_error_mtx_);
+        st.last_error = last_error_;
+        return st;
+    }
+
 private:
     template<class F>
     void run(F&& f)
@@ -215,19 +298,29 @@ private:
         });
     }
 
+    template<class Vector, class F>
+    void add(Vector& v, F f)
+    {
+        run([&v, f = std::move(f)](session&) mutable { v.push_back(std::move(f)); });
+    }
+
     template<class Fn>
     auto bind(Fn fn)
     {
         return beast::bind_front_handler(fn, this->shared_from_this(), gen_);
     }
 
-    // Complete an operation's handler on its associated executor. We are on
-    // the strand, never inside the initiating call, so dispatch is allowed.
+    // Complete an operation's handler on its associated executor: at once when
+    // we are in a completion of our own, posted when inside the initiating call.
     template<class Handler, class... Args>
     void complete(Handler h, Args... args)
     {
         auto ex = net::get_associated_executor(h, strand_);
-        net::dispatch(ex, [h = std::move(h), args...]() mutable { std::move(h)(args...); });
+        auto f = [h = std::move(h), args...]() mutable { std::move(h)(args...); };
+        if(initiating_)
+            net::post(strand_, [ex, f = std::move(f)]() mutable { net::dispatch(ex, std::move(f)); });
+        else
+            net::dispatch(ex, std::move(f));
     }
 
     // Boost 1.81's any_completion_handler move assignment recurses without
@@ -247,14 +340,41 @@ private:
             opts_.logger(level, text);
     }
 
-    void emit_error(error_code ec)
+    template<class Handlers, class... Args>
+    void emit(Handlers& handlers, Args const&... args)
     {
-        for(auto& h : error_handlers_)
+        for(auto& h : handlers)
         {
             if(detached_)
                 return;
-            h(ec);
+            h(args...);
         }
+    }
+
+    void emit_error(error_code ec) { emit(error_handlers_, ec); }
+
+    void set_state(chatlink::state s)
+    {
+        if(state_.exchange(s) != s)
+            emit(state_handlers_, s);
+    }
+
+    void update_queue_depth()
+    {
+        queue_depth_ = queue_.size() + held_.size();
+    }
+
+    void note_error(error_code ec)
+    {
+        std::lock_guard<std::mutex> lock(last_error_mtx_);
+        last_error_ = ec;
+    }
+
+    bool busy() const noexcept
+    {
+        auto const s = state_.load();
+        return s == chatlink::state::connecting || s == chatlink::state::open ||
+            s == chatlink::state::closing || s == chatlink::state::waiting;
     }
 
     //--------------------------------------------------------------------------
@@ -264,23 +384,92 @@ private:
     {
         if(detached_)
             return finish_connect_call(std::move(h), net::error::operation_aborted);
-        auto const s = state_.load();
-        if(s == chatlink::state::connecting || s == chatlink::state::open ||
-            s == chatlink::state::closing)
+        if(busy())
             return finish_connect_call(std::move(h), error::already_connected);
+        fixed_token_ = std::move(token);
+        connect_handler_.swap(h);
+        begin();
+    }
 
+    void do_start()
+    {
+        if(detached_)
+            return;
+        if(busy())
+            return emit_error(error::already_connected);
+        fixed_token_.reset();
+        begin();
+    }
+
+    void begin()
+    {
+        stop_requested_ = false;
+        retry_ = 0;
+        attempts_ = 0;
+        attempt();
+    }
+
+    // The token for the next attempt: the fixed one, or the store's entry,
+    // read again each time.
+    std::optional<std::string> current_token(error_code& ec)
+    {
+        if(fixed_token_)
+            return fixed_token_;
+        if(! opts_.store)
+        {
+            ec = error::not_logged_in;
+            return std::nullopt;
+        }
+        std::optional<std::string> entry;
+        try
+        {
+            entry = opts_.store->get(opts_.store_key);
+        }
+        catch(boost::system::system_error const& e)
+        {
+            ec = e.code();
+            return std::nullopt;
+        }
+        if(! entry)
+        {
+            ec = error::not_logged_in;
+            return std::nullopt;
+        }
+        error_code pec;
+        auto v = boost::json::parse(*entry, pec);
+        boost::json::value const* t = nullptr;
+        if(! pec && v.is_object())
+            t = v.get_object().if_contains(opts_.store_token_field);
+        if(! t || ! t->is_string())
+        {
+            log(log_level::error, "the '" + opts_.store_key + "' entry holds no '" + opts_.store_token_field + "' string");
+            ec = error::store_corrupt;
+            return std::nullopt;
+        }
+        return std::string(t->get_string());
+    }
+
+    void attempt()
+    {
         error_code ec;
-        ep_ = make_endpoint(opts_.url, token, opts_.path, opts_.token_param, ec);
+        auto token = current_token(ec);
         if(ec)
         {
-            log(log_level::error, "invalid server URL");
-            return finish_connect_call(std::move(h), ec);
+            set_state(chatlink::state::connecting);
+            return fail_attempt_before_io(ec);
         }
-        if(ep_.secure != layer_type::secure)
+        ep_ = make_endpoint(opts_.url, *token, opts_.path, opts_.token_param, ec);
+        if(! ec && ep_.secure != layer_type::secure)
         {
             // The stream type was chosen from the same URL at construction.
             log(log_level::error, "the URL's scheme does not match this client: " + ep_.redacted);
-            return finish_connect_call(std::move(h), error::invalid_url);
+            ec = error::invalid_url;
+        }
+        if(ec)
+        {
+            log(log_level::error, "invalid server URL");
+            set_state(chatlink::state::connecting);
+            return fail_attempt_before_io(ec);
         }
         if constexpr(layer_type::secure)
         {
@@ -293,11 +482,15 @@ private:
             log(log_level::warning, "the token is sent unencrypted (ws://) to " + ep_.host_header + "; use wss://");
         }
 
+        if(attempts_++ > 0)
+            ++reconnects_;
         ++gen_;
         timed_out_ = false;
         close_requested_ = false;
         got_message_ = false;
         too_big_ = false;
+        dead_ = false;
+        ping_sent_at_.reset();
         reading_ = false;
         close_pending_ = false;
         read_ec_ = {};
@@ -305,8 +498,7 @@ private:
         http_status_ = 0;
         res_ = {};
         buffer_.clear();
-        connect_handler_.swap(h);
-        state_ = chatlink::state::connecting;
+        set_state(chatlink::state::connecting);
 
         // Every attempt gets a fresh stream.
         layer_.emplace(ws_, strand_);
@@ -340,6 +532,12 @@ private:
             [ua = opts_.user_agent](websocket::request_type& req) {
                 req.set(http::field::user_agent, ua);
             }));
+
+        // Control frames (WebSocket pings and pongs) prove the peer alive too.
+        // The stream is ours, so `this` outlives the callback.
+        ws_->control_callback([this](websocket::frame_type, beast::string_view) {
+            last_rx_ = clock::now();
+        });
     }
 
     // True when the step should stop: a stale completion, or a failure.
@@ -433,18 +631,27 @@ private:
             return;
 
         connect_timer_.cancel();
-        state_ = chatlink::state::open;
+        opened_at_ = last_rx_ = clock::now();
+        set_state(chatlink::state::open);
         log(log_level::info, "open " + ep_.redacted);
         do_read();
+        start_heartbeat();
 
-        for(auto& f : open_handlers_)
-        {
-            if(detached_)
-                break;
-            f();
-        }
+        // Sends made by these handlers run at once and go first (a
+        // re-subscription, say); the held sends follow, in order.
+        emit(open_handlers_);
+        flush_held();
         if(connect_handler_)
             complete(take(connect_handler_), error_code{});
+    }
+
+    // A failure before any I/O (no token, a bad URL): as a failed attempt.
+    void fail_attempt_before_io(error_code ec)
+    {
+        ++gen_;
+        log(log_level::error, "cannot connect: " + error_name(ec));
+        finish_connect_call(take(connect_handler_), ec);
+        after_failure(ec, std::nullopt);
     }
 
     void fail_connect(error_code ec)
@@ -457,10 +664,15 @@ private:
             error_code ignored;
             beast::get_lowest_layer(*ws_).socket().close(ignored);
         }
-        state_ = chatlink::state::closed;
-        if(ec != net::error::operation_aborted)
-            log(log_level::error, "connect failed: " + error_name(ec) + " (" + ec.message() + ")");
+        if(ec == net::error::operation_aborted)
+        {
+            // close() or the destructor.
+            finish_connect_call(take(connect_handler_), ec);
+            return stop(net::error::operation_aborted);
+        }
+        log(log_level::error, "connect failed: " + error_name(ec) + " (" + ec.message() + ")");
         finish_connect_call(take(connect_handler_), ec);
+        after_failure(ec, std::nullopt);
     }
 
     void finish_connect_call(connect_handler h, error_code ec)
@@ -469,6 +681,129 @@ private:
             complete(std::move(h), ec);
         else if(ec && ec != net::error::operation_aborted)
             emit_error(ec);
+    }
+
+    //--------------------------------------------------------------------------
+    // Reconnect
+
+    // After a failed attempt or a connection that ended unasked: ask the
+    // policy, then wait, or give up.
+    void after_failure(error_code cause, std::optional<std::uint16_t> code)
+    {
+        note_error(cause);
+        if(detached_ || stop_requested_)
+            return stop(net::error::operation_aborted);
+        ++retry_;
+        auto const delay = policy_->next_delay(retry_, cause, classify(cause, code));
+        if(! delay)
+            return give_up(cause);
+        set_state(chatlink::state::waiting);
+        reconnect_info info;
+        info.attempt = retry_ + 1;
+        info.delay = *delay;
+        info.cause = cause;
+        log(log_level::info, "reconnecting in " + std::to_string(delay->count()) + " ms (attempt " +
+            std::to_string(info.attempt) + ", after " + error_name(cause) + ")");
+        emit(reconnect_handlers_, info);
+        if(state_ != chatlink::state::waiting) // a handler closed the client
+            return;
+        retry_timer_.expires_after(*delay);
+        retry_timer_.async_wait([self = this->shared_from_this(), g = ++wait_gen_](error_code ec) {
+            if(! ec && g == self->wait_gen_ && self->state_ == chatlink::state::waiting)
+                self->attempt();
+        });
+    }
+
+    void do_reconnect_now()
+    {
+        if(state_ != chatlink::state::waiting)
+            return;
+        ++wait_gen_;
+        retry_timer_.cancel();
+        attempt();
+    }
+
+    void give_up(error_code cause)
+    {
+        log(log_level::error, "giving up: " + error_name(cause));
+        stop(cause);
+        emit(give_up_handlers_, cause);
+    }
+
+    // The end: nothing more happens until connect() or start().
+    void stop(error_code held_result)
+    {
+        ++wait_gen_;
+        retry_timer_.cancel();
+        set_state(chatlink::state::stopped);
+        abort_queued(held_result);
+    }
+
+    //--------------------------------------------------------------------------
+    // Heartbeat
+
+    std::chrono::milliseconds liveness_timeout() const noexcept
+    {
+        auto const& hb = opts_.heartbeat;
+        return hb.timeout.count() > 0 ? hb.timeout : 2 * hb.interval;
+    }
+
+    void start_heartbeat()
+    {
+        if(opts_.heartbeat.interval.count() > 0)
+        {
+            heartbeat_timer_.expires_after(opts_.heartbeat.interval);
+            heartbeat_timer_.async_wait(bind(&session::on_heartbeat_timer));
+        }
+        if(liveness_timeout().count() > 0)
+        {
+            liveness_timer_.expires_at(last_rx_ + liveness_timeout());
+            liveness_timer_.async_wait(bind(&session::on_liveness_timer));
+        }
+    }
+
+    void on_heartbeat_timer(std::uint64_t gen, error_code ec)
+    {
+        if(ec || gen != gen_ || state_ != chatlink::state::open)
+            return;
+        if(! ping_sent_at_)
+            ping_sent_at_ = clock::now();
+        send_internal(opts_.heartbeat.ping);
+        heartbeat_timer_.expires_after(opts_.heartbeat.interval);
+        heartbeat_timer_.async_wait(bind(&session::on_heartbeat_timer));
+    }
+
+    // The timer is re-armed only when it fires, not on every message: the
+    // read path just stores a time stamp.
+    void on_liveness_timer(std::uint64_t gen, error_code ec)
+    {
+        if(ec || gen != gen_ ||
+            (state_ != chatlink::state::open && state_ != chatlink::state::closing))
+            return;
+        auto const deadline = last_rx_ + liveness_timeout();
+        if(clock::now() < deadline)
+        {
+            liveness_timer_.expires_at(deadline);
+            liveness_timer_.async_wait(bind(&session::on_liveness_timer));
+            return;
+        }
+        // No closing handshake can complete with a dead peer: drop the TCP
+        // connection; the read loop then reports the end.
+        log(log_level::warning, "nothing received for " +
+            std::to_string(liveness_timeout().count()) + " ms: the connection is dead");
+        dead_ = true;
+        error_code ignored;
+        beast::get_lowest_layer(*ws_).socket().close(ignored);
+    }
+
+    void on_pong()
+    {
+        if(! ping_sent_at_)
+            return;
+        auto const rtt = std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - *ping_sent_at_);
+        ping_sent_at_.reset();
+        last_rtt_us_ = rtt.count();
+        emit(heartbeat_handlers_, rtt);
     }
 
     //--------------------------------------------------------------------------
@@ -503,7 +838,7 @@ private:
             on_connection_end(read_ec_);
     }
 
-    void on_read(std::uint64_t gen, error_code ec, std::size_t)
+    void on_read(std::uint64_t gen, error_code ec, std::size_t n)
     {
         if(gen != gen_)
             return;
@@ -511,18 +846,21 @@ private:
         {
             reading_ = false;
             read_ec_ = ec;
-            if(ec == websocket::error::buffer_overflow && ! close_pending_)
+            if(ec == websocket::error::buffer_overflow && ! close_pending_ && ! dead_)
             {
                 // The message outgrew the bounded buffer (possible with
                 // compression): fail the connection as Beast does for
                 // read_message_max, with 1009.
                 too_big_ = true;
-                state_ = chatlink::state::closing;
+                set_state(chatlink::state::closing);
                 start_close(websocket::close_code::too_big);
             }
             return maybe_end();
         }
 
+        last_rx_ = clock::now();
+        ++messages_received_;
+        bytes_received_ += n;
         if(ws_->got_text())
             on_text(static_cast<char const*>(buffer_.data().data()), buffer_.size());
         else
@@ -549,24 +887,22 @@ private:
             return reject_message("not an object");
         got_message_ = true;
 
-        for(auto& f : message_handlers_)
-        {
-            if(detached_)
-                return;
-            f(v);
-        }
         auto const* type = v.get_object().if_contains("type");
-        if(! type || ! type->is_string() || type_handlers_.empty())
-            return;
-        auto it = type_handlers_.find(std::string(type->get_string()));
-        if(it == type_handlers_.end())
-            return;
-        for(auto& f : it->second)
+        boost::json::string const* type_str = type ? type->if_string() : nullptr;
+        if(type_str)
         {
-            if(detached_)
-                return;
-            f(v);
+            if(*type_str == "pong")
+                on_pong();
+            else if(*type_str == "ping" && opts_.heartbeat.auto_pong && state_ == chatlink::state::open)
+                send_internal(opts_.heartbeat.pong);
         }
+
+        emit(message_handlers_, v);
+        if(! type_str || type_handlers_.empty() || detached_)
+            return;
+        auto it = type_handlers_.find(std::string(*type_str));
+        if(it != type_handlers_.end())
+            emit(it->second, v);
     }
 
     //--------------------------------------------------------------------------
@@ -575,6 +911,8 @@ private:
     void on_connection_end(error_code ec)
     {
         ++gen_;
+        heartbeat_timer_.cancel();
+        liveness_timer_.cancel();
         close_info info;
         info.requested = close_requested_;
         auto const& peer = ws_->reason();
@@ -592,6 +930,10 @@ private:
                 info.code = close_code_;
             else if(close_ec_ != net::error::operation_aborted)
                 info.error = error::connection_lost;
+        }
+        else if(dead_)
+        {
+            info.error = error::heartbeat_timeout;
         }
         else if(ec == websocket::error::closed)
         {
@@ -617,41 +959,54 @@ private:
         // The stream is finished; make sure the socket is released now.
         error_code ignored;
         beast::get_lowest_layer(*ws_).socket().close(ignored);
-        state_ = chatlink::state::closed;
-        abort_queued(close_requested_ ? error_code(net::error::operation_aborted) : info.error);
 
         log(log_level::info, "closed: code " +
             (info.code ? std::to_string(*info.code) : std::string("none")) +
             ", " + (info.error ? error_name(info.error) : std::string("requested")));
-        for(auto& f : close_handlers_)
+
+        if(close_requested_)
         {
-            if(detached_)
-                break;
-            f(info);
+            stop(net::error::operation_aborted);
+            emit(close_handlers_, info);
+            return;
         }
+
+        // Sends not yet written wait for the next connection, in order; the
+        // one being written completes with its own result and is not resent.
+        hold_unsent();
+        if(clock::now() - opened_at_ >= opts_.reconnect_reset_after)
+            retry_ = 0;
+        set_state(chatlink::state::waiting);
+        emit(close_handlers_, info);
+        if(state_ == chatlink::state::waiting) // unless a handler closed the client
+            after_failure(info.error, info.code);
     }
 
     void do_close(std::uint16_t code, std::string const& reason)
     {
+        stop_requested_ = true;
         switch(state_.load())
         {
         case chatlink::state::connecting:
             close_requested_ = true;
             fail_connect(net::error::operation_aborted);
             break;
+        case chatlink::state::waiting:
+            stop(net::error::operation_aborted);
+            break;
         case chatlink::state::open:
+        {
             close_requested_ = true;
             close_code_ = code;
-            state_ = chatlink::state::closing;
+            set_state(chatlink::state::closing);
             abort_queued(net::error::operation_aborted);
-        {
             // A close reason holds at most 123 bytes (RFC 6455 5.5.1).
             websocket::close_reason cr;
             cr.code = code;
             cr.reason.assign(reason.data(), std::min<std::size_t>(reason.size(), cr.reason.max_size()));
             start_close(cr);
-        }
             break;
+        }
         default:
             break;
         }
@@ -660,14 +1015,19 @@ private:
     void do_shutdown()
     {
         auto const s = state_.load();
-        if(s == chatlink::state::connecting || s == chatlink::state::open)
+        if(s == chatlink::state::connecting || s == chatlink::state::open || s == chatlink::state::waiting)
             do_close(websocket::close_code::going_away, "going away");
+        stop_requested_ = true;
         abort_queued(net::error::operation_aborted);
         open_handlers_.clear();
         message_handlers_.clear();
         type_handlers_.clear();
         close_handlers_.clear();
         error_handlers_.clear();
+        give_up_handlers_.clear();
+        state_handlers_.clear();
+        reconnect_handlers_.clear();
+        heartbeat_handlers_.clear();
     }
 
     //--------------------------------------------------------------------------
@@ -677,11 +1037,54 @@ private:
     {
         if(detached_)
             return finish_send(std::move(h), net::error::operation_aborted, 0);
-        if(state_ != chatlink::state::open)
+        auto const s = state_.load();
+        bool const can_hold = s == chatlink::state::connecting || s == chatlink::state::waiting;
+        if(s != chatlink::state::open && ! can_hold)
             return finish_send(std::move(h), error::not_connected, 0);
-        queue_.push_back(outgoing{std::move(text), std::move(h)});
+        std::size_t const pending = queue_.size() - (writing_ ? 1 : 0) + held_.size();
+        if(pending >= opts_.max_queued)
+            return finish_send(std::move(h), opts_.max_queued == 0 && can_hold
+                ? error_code(error::not_connected) : error_code(error::queue_full), 0);
+        if(can_hold)
+            held_.emplace_back(std::move(text), std::move(h));
+        else
+        {
+            queue_.emplace_back(std::move(text), std::move(h));
+            if(! writing_)
+                do_write();
+        }
+        update_queue_depth();
+    }
+
+    void send_internal(std::string const& text)
+    {
+        queue_.emplace_back(text, send_handler(), true);
         if(! writing_)
             do_write();
+    }
+
+    void flush_held()
+    {
+        if(held_.empty() || state_ != chatlink::state::open)
+            return;
+        for(auto& op : held_)
+            queue_.push_back(std::move(op));
+        held_.clear();
+        if(! writing_)
+            do_write();
+    }
+
+    // Move what was not written yet back to the front of the held sends.
+    void hold_unsent()
+    {
+        std::size_t const keep = writing_ ? 1 : 0;
+        while(queue_.size() > keep)
+        {
+            if(! queue_.back().internal)
+                held_.push_front(std::move(queue_.back()));
+            queue_.pop_back();
+        }
+        update_queue_depth();
     }
 
     void do_write()
@@ -699,30 +1102,37 @@ private:
         if(ec)
             ec = close_requested_ ? error_code(net::error::operation_aborted)
                                   : error_code(error::connection_lost);
-        finish_send(std::move(op.handler), ec, n);
+        else
+        {
+            ++messages_sent_;
+            bytes_sent_ += n;
+        }
+        update_queue_depth();
+        if(! op.internal)
+            finish_send(std::move(op.handler), ec, n);
         if(! queue_.empty() && state_ == chatlink::state::open)
             do_write();
     }
 
-    // Complete every queued send except the one being written.
+    // Complete every queued or held send except the one being written, in
+    // the order they were made.
     void abort_queued(error_code ec)
     {
         std::size_t const keep = writing_ ? 1 : 0;
+        std::vector<outgoing> done;
         while(queue_.size() > keep)
         {
-            auto op = std::move(queue_.back());
-            queue_.pop_back();
-            // Complete in the order the sends were made: collect first.
-            aborted_.push_back(std::move(op));
+            done.push_back(std::move(queue_[keep]));
+            queue_.erase(queue_.begin() + static_cast<std::ptrdiff_t>(keep));
         }
-        while(! aborted_.empty())
-        {
-            auto op = std::move(aborted_.back());
-            aborted_.pop_back();
-            finish_send(std::move(op.handler), ec, 0);
-        }
+        for(auto& op : held_)
+            done.push_back(std::move(op));
+        held_.clear();
+        update_queue_depth();
+        for(auto& op : done)
+            if(! op.internal)
+                finish_send(std::move(op.handler), ec, 0);
     }
-    std::vector<outgoing> aborted_;
 
     void finish_send(send_handler h, error_code ec, std::size_t n)
     {

@@ -84,7 +84,7 @@ TEST_CASE("an unknown token refused with 401 or 403 is auth_rejected", "[client]
         chatlink::client c(ioc, opts);
         CHECK(connect(ioc, c, "bad-secret") == chatlink::error::auth_rejected);
         CHECK(c.last_http_status() == status);
-        CHECK(c.state() == chatlink::state::closed);
+        CHECK(c.state() == chatlink::state::stopped);
         REQUIRE_FALSE(logs.empty());
         for(auto const& line : logs)
             CHECK(line.find("bad-secret") == std::string::npos);
@@ -141,7 +141,7 @@ TEST_CASE("a server that accepts TCP but never upgrades gives connect_timeout", 
     CHECK(elapsed >= 190ms);
     CHECK(elapsed < 3s);
     CHECK(srv.tcp_accepted() == 1);
-    CHECK(c.state() == chatlink::state::closed);
+    CHECK(c.state() == chatlink::state::waiting);
 }
 
 TEST_CASE("a malformed URL is invalid_url through both paths", "[client][url]")
@@ -234,7 +234,7 @@ TEST_CASE("close() runs the closing handshake and reports a requested close", "[
     CHECK_FALSE(closed->error);
     REQUIRE(closed->code);
     CHECK(*closed->code == 1000);
-    CHECK(c.state() == chatlink::state::closed);
+    CHECK(c.state() == chatlink::state::stopped);
     CHECK(srv.wait_for([&] { return srv.close_codes() == std::vector<std::uint16_t>{1000}; }, 5s));
 }
 

@@ -33,7 +33,9 @@ TEST_CASE("4 threads x 1000 sends all arrive, in per-thread order", "[send][thre
     so.echo = false;
     test_server srv(so);
     boost::asio::io_context ioc;
-    chatlink::client c(ioc, options_for(srv.url()));
+    auto opts = options_for(srv.url());
+    opts.max_queued = 10000; // all 4000 may be queued at once
+    chatlink::client c(ioc, opts);
     open(ioc, c);
 
     constexpr int threads = 4, per_thread = 1000;

@@ -34,12 +34,18 @@ public:
     virtual void async_connect(std::string token, connect_handler h) = 0;
     virtual void async_send(std::string text, send_handler h) = 0;
     virtual void close(std::uint16_t code, std::string reason) = 0;
+    virtual void start() = 0;
+    virtual void reconnect_now() = 0;
 
     virtual void add_open_handler(std::function<void()> f) = 0;
     virtual void add_message_handler(std::function<void(boost::json::value const&)> f) = 0;
     virtual void add_type_handler(std::string type, std::function<void(boost::json::value const&)> f) = 0;
     virtual void add_close_handler(std::function<void(close_info const&)> f) = 0;
     virtual void add_error_handler(std::function<void(error_code)> f) = 0;
+    virtual void add_give_up_handler(std::function<void(error_code)> f) = 0;
+    virtual void add_state_handler(std::function<void(chatlink::state)> f) = 0;
+    virtual void add_reconnect_handler(std::function<void(reconnect_info const&)> f) = 0;
+    virtual void add_heartbeat_handler(std::function<void(std::chrono::microseconds)> f) = 0;
 
     // Called by ~client: no user event handler runs after this returns
     // (on the thread that called it), and in-flight work is torn down.
@@ -47,6 +53,7 @@ public:
 
     virtual chatlink::state state() const noexcept = 0;
     virtual int last_http_status() const noexcept = 0;
+    virtual client_stats stats() const = 0;
     virtual net::any_io_executor get_executor() const noexcept = 0;
 };
 
