@@ -48,6 +48,7 @@ struct test_server::impl
     std::size_t accepted = 0;
     std::vector<std::weak_ptr<session_base>> sessions; // server thread only
     std::vector<std::string> sni;
+    std::vector<std::shared_ptr<session_base>> silent_sessions;
     std::optional<net::ssl::context> ssl_ctx;
     std::vector<std::shared_ptr<tcp::socket>> silent; // never_upgrade sockets
 
@@ -66,6 +67,7 @@ struct test_server::impl
         bool open = false;
         virtual ~session_base() = default;
         virtual void send(std::string payload, bool binary) = 0;
+        virtual void close(std::uint16_t code) = 0;
     };
 
     template<class Stream>
@@ -166,6 +168,12 @@ struct test_server::impl
                 ws.async_close(websocket::close_reason(*srv.opts.close_after_open),
                     [self = this->shared_from_this()](error_code) {});
             }
+            if(srv.opts.silent_after_open)
+            {
+                // Keep the connection, read nothing, send nothing.
+                srv.silent_sessions.push_back(this->shared_from_this());
+                return;
+            }
             do_read();
         }
 
@@ -186,9 +194,16 @@ struct test_server::impl
             buffer.consume(buffer.size());
             bool const binary = ! ws.got_text();
             srv.record([&] { srv.received.push_back(text); });
-            if(srv.opts.echo)
+            if(srv.opts.answer_pings && ! binary && text == R"({"type":"ping"})")
+                send(R"({"type":"pong"})", false);
+            else if(srv.opts.echo)
                 send(std::move(text), binary);
             do_read();
+        }
+
+        void close(std::uint16_t code) override
+        {
+            ws.async_close(websocket::close_reason(code), [self = this->shared_from_this()](error_code) {});
         }
 
         void send(std::string payload, bool binary) override
@@ -243,7 +258,7 @@ test_server::test_server(server_options opts)
         impl_->ssl_ctx->use_certificate_chain(net::buffer(impl_->opts.tls_cert_pem));
         impl_->ssl_ctx->use_private_key(net::buffer(impl_->opts.tls_key_pem), net::ssl::context::pem);
     }
-    tcp::endpoint ep(net::ip::make_address("127.0.0.1"), 0);
+    tcp::endpoint ep(net::ip::make_address("127.0.0.1"), impl_->opts.port);
     impl_->acceptor.open(ep.protocol());
     impl_->acceptor.set_option(net::socket_base::reuse_address(true));
     impl_->acceptor.bind(ep);
@@ -308,6 +323,16 @@ void test_server::send_all(std::string payload, bool binary)
             if(auto s = w.lock())
                 if(s->open)
                     s->send(payload, binary);
+    });
+}
+
+void test_server::close_all(std::uint16_t code)
+{
+    net::post(impl_->ioc, [i = impl_.get(), code] {
+        for(auto& w : i->sessions)
+            if(auto s = w.lock())
+                if(s->open)
+                    s->close(code);
     });
 }
 

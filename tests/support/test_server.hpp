@@ -32,6 +32,13 @@ struct server_options
     std::optional<std::uint16_t> close_after_open;
     /// Send every text message back to its sender.
     bool echo = true;
+    /// Answer {"type":"ping"} with {"type":"pong"} (instead of echoing it).
+    bool answer_pings = true;
+    /// After the upgrade, read and send nothing (a half-open peer).
+    bool silent_after_open = false;
+    /// Listen on this port of 127.0.0.1 (0: an ephemeral one), so that a
+    /// test can restart a server on the same port.
+    unsigned short port = 0;
     /// Serve wss:// with this certificate chain and key (PEM); empty: ws://.
     std::string tls_cert_pem;
     std::string tls_key_pem;
@@ -60,6 +67,9 @@ public:
 
     /// Send a text (or binary) message to every open session.
     void send_all(std::string payload, bool binary = false);
+
+    /// Close every open session with this code.
+    void close_all(std::uint16_t code);
 
     /// Wait (bounded) until `pred` holds; checked on every observation change.
     bool wait_for(std::function<bool()> pred, std::chrono::milliseconds limit);
