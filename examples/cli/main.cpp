@@ -12,13 +12,13 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json.hpp>
+#include <boost/system/system_error.hpp>
 
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <deque>
 #include <iostream>
 #include <memory>
 #include <mutex>
@@ -42,30 +42,38 @@ struct usage_error : std::runtime_error
 };
 
 char const* const help_text =
-    "usage: chatlink-cli --server URL --token TOKEN [OPTIONS]\n"
+    "usage: chatlink-cli --server URL [--token TOKEN | --store FILE] [OPTIONS]\n"
+    "       chatlink-cli --store FILE --login TOKEN [--user NAME]\n"
+    "       chatlink-cli --store FILE --logout\n"
     "\n"
     "Connect to a chat server, print every event as a JSON line, send each\n"
     "line of standard input (and every --send) as one message.\n"
     "\n"
-    "  --server URL             http://, https://, ws:// or wss:// base URL (required)\n"
-    "  --token TOKEN            connect with this token\n"
-    "  --connect-timeout DUR    resolve + connect + upgrade limit (default 10s)\n"
+    "  --server URL             http://, https://, ws:// or wss:// base URL\n"
+    "  --token TOKEN            connect with this token, on every attempt\n"
+    "  --store FILE             credential file; without --token, the token is read from\n"
+    "                           its chatuser entry before every attempt\n"
+    "  --login TOKEN            write {\"token\":TOKEN,\"user\":NAME} as the chatuser entry, exit\n"
+    "  --user NAME              the user name written by --login\n"
+    "  --logout                 remove the chatuser entry, exit\n"
+    "  --connect-timeout DUR    resolve + connect + TLS + upgrade limit (default 10s)\n"
+    "  --heartbeat DUR          interval of our {\"type\":\"ping\"}; 0 turns it off (default 25s)\n"
+    "  --heartbeat-timeout DUR  nothing received this long: the connection is dead\n"
+    "                           (default twice the heartbeat)\n"
+    "  --reconnect POLICY       fixed:DUR, backoff:MIN..MAX or never (default fixed:300s)\n"
+    "  --max-queue N            messages held while not connected (default 1000)\n"
     "  --max-message BYTES      largest message accepted (default 1048576)\n"
     "  --send JSON              send once open (repeatable, in order)\n"
     "  --exit-after DUR         close normally after DUR from start, then exit\n"
-    "  --reconnect never        the only policy in this version (the default here)\n"
     "  --ca-file FILE           trust these CA certificates for wss:// (besides the system's)\n"
     "  --insecure               do not verify the server's certificate (development only; warns)\n"
     "  --json | --pretty        JSON lines (default when stdout is not a terminal) or text\n"
-    "  --verbose                also print the library's informational log to stderr\n"
+    "  --verbose                also print heartbeat events and the library's log\n"
     "  --help                   show this help\n"
     "\n"
     "DUR: a number with a unit (250ms, 10s, 5m, 1h).\n"
-    "Not yet available (refused with exit 2): --store, --login, --logout, --user,\n"
-    "--heartbeat, --heartbeat-timeout, --max-queue, other --reconnect policies.\n"
-    "\n"
     "Exit status: 0 closed as asked; 1 gave up after a network or server failure;\n"
-    "2 bad usage; 3 credentials refused.\n";
+    "2 bad usage; 3 credentials refused or not logged in.\n";
 
 // "250ms", "10s", "5m", "1h"; a bare "0" is zero.
 std::chrono::milliseconds parse_duration(std::string const& opt, std::string const& s)
@@ -90,10 +98,43 @@ std::chrono::milliseconds parse_duration(std::string const& opt, std::string con
     throw usage_error(opt + ": '" + s + "' is not a duration (like 250ms, 10s, 5m, 1h)");
 }
 
+std::size_t parse_count(std::string const& opt, std::string const& v, bool allow_zero)
+{
+    if(v.empty() || v.size() > 12 || v.find_first_not_of("0123456789") != std::string::npos ||
+        (! allow_zero && std::stoull(v) == 0))
+        throw usage_error(opt + " takes a " + (allow_zero ? "" : "positive ") + "whole number");
+    return static_cast<std::size_t>(std::stoull(v));
+}
+
+// fixed:DUR, backoff:MIN..MAX, never
+std::shared_ptr<chatlink::reconnect_policy> parse_policy(std::string const& v)
+{
+    if(v == "never")
+        return chatlink::never_reconnect();
+    if(v.rfind("fixed:", 0) == 0)
+        return chatlink::fixed_delay(parse_duration("--reconnect", v.substr(6)));
+    if(v.rfind("backoff:", 0) == 0)
+    {
+        auto const range = v.substr(8);
+        auto const dots = range.find("..");
+        if(dots == std::string::npos)
+            throw usage_error("--reconnect: backoff takes MIN..MAX, like backoff:1s..60s");
+        auto const lo = parse_duration("--reconnect", range.substr(0, dots));
+        auto const hi = parse_duration("--reconnect", range.substr(dots + 2));
+        if(lo.count() <= 0 || hi < lo)
+            throw usage_error("--reconnect: backoff needs 0 < MIN <= MAX");
+        return chatlink::exponential_backoff(lo, hi);
+    }
+    throw usage_error("--reconnect: '" + v + "' is not fixed:DUR, backoff:MIN..MAX or never");
+}
+
 struct settings
 {
     chatlink::client_options opts;
     std::optional<std::string> token;
+    std::optional<std::string> store_file;
+    std::optional<std::string> login, user;
+    bool logout = false;
     std::vector<std::string> sends;
     std::optional<std::chrono::milliseconds> exit_after;
     bool json_output = ! ::isatty(STDOUT_FILENO);
@@ -121,20 +162,30 @@ settings parse_args(int argc, char** argv)
             st.opts.url = value(), have_server = true;
         else if(arg == "--token")
             st.token = value();
+        else if(arg == "--store")
+            st.store_file = value();
+        else if(arg == "--login")
+            st.login = value();
+        else if(arg == "--user")
+            st.user = value();
+        else if(arg == "--logout")
+            st.logout = true;
         else if(arg == "--connect-timeout")
         {
             st.opts.connect_timeout = parse_duration(arg, value());
             if(st.opts.connect_timeout.count() == 0)
                 throw usage_error("--connect-timeout must be more than 0");
         }
+        else if(arg == "--heartbeat")
+            st.opts.heartbeat.interval = parse_duration(arg, value());
+        else if(arg == "--heartbeat-timeout")
+            st.opts.heartbeat.timeout = parse_duration(arg, value());
+        else if(arg == "--reconnect")
+            st.opts.reconnect = parse_policy(value());
+        else if(arg == "--max-queue")
+            st.opts.max_queued = parse_count(arg, value(), true);
         else if(arg == "--max-message")
-        {
-            auto const v = value();
-            if(v.empty() || v.find_first_not_of("0123456789") != std::string::npos || v.size() > 12 ||
-                std::stoull(v) == 0)
-                throw usage_error("--max-message takes a positive number of bytes");
-            st.opts.max_message_size = static_cast<std::size_t>(std::stoull(v));
-        }
+            st.opts.max_message_size = parse_count(arg, value(), false);
         else if(arg == "--send")
         {
             auto v = value();
@@ -146,11 +197,6 @@ settings parse_args(int argc, char** argv)
         }
         else if(arg == "--exit-after")
             st.exit_after = parse_duration(arg, value());
-        else if(arg == "--reconnect")
-        {
-            if(value() != "never")
-                throw usage_error("--reconnect: only 'never' is available in this version");
-        }
         else if(arg == "--ca-file")
             st.opts.tls.ca_file = value();
         else if(arg == "--insecure")
@@ -161,17 +207,50 @@ settings parse_args(int argc, char** argv)
             st.json_output = false;
         else if(arg == "--verbose")
             st.verbose = true;
-        else if(arg == "--store" || arg == "--login" || arg == "--logout" || arg == "--user" ||
-            arg == "--heartbeat" || arg == "--heartbeat-timeout" || arg == "--max-queue")
-            throw usage_error(arg + " is not available in this version of chatlink-cli");
         else
             throw usage_error("unknown option " + arg);
     }
+    if(st.login || st.logout)
+    {
+        if(! st.store_file)
+            throw usage_error(std::string(st.login ? "--login" : "--logout") + " needs --store");
+        if(st.login && st.logout)
+            throw usage_error("--login and --logout go separately");
+        if(have_server || st.token)
+            throw usage_error("--login/--logout only write the store; connect in a second call");
+        return st;
+    }
+    if(st.user)
+        throw usage_error("--user goes with --login");
     if(! have_server)
         throw usage_error("--server is required");
-    if(! st.token)
-        throw usage_error("--token is required");
+    if(! st.token && ! st.store_file)
+        throw usage_error("give --token or --store");
     return st;
+}
+
+int run_login_logout(settings const& st)
+{
+    try
+    {
+        chatlink::file_store store(*st.store_file);
+        if(st.logout)
+            store.remove(st.opts.store_key);
+        else
+        {
+            json::object entry;
+            entry["token"] = *st.login;
+            if(st.user)
+                entry["user"] = *st.user;
+            store.set(st.opts.store_key, json::serialize(entry));
+        }
+        return exit_ok;
+    }
+    catch(boost::system::system_error const& e)
+    {
+        std::cerr << "chatlink-cli: " << *st.store_file << ": " << e.code().message() << "\n";
+        return exit_gave_up;
+    }
 }
 
 // Lines from standard input, read on a thread of their own (standard input
@@ -245,34 +324,47 @@ class app
     net::signal_set signals_;
     std::shared_ptr<stdin_reader> reader_;
 
-    std::deque<std::string> held_;  // lines and --send messages waiting for open
-    std::size_t in_flight_ = 0;
+    std::size_t in_flight_ = 0;   // sends not yet completed
+    std::size_t attempt_ = 0;
     bool input_done_ = false;
     bool close_asked_ = false;
     bool finished_ = false;
     int exit_code_ = exit_ok;
+    int give_up_code_ = exit_gave_up;
     std::string url_;
 
 public:
     app(settings st, net::io_context& ioc)
         : st_(std::move(st))
         , ioc_(ioc)
-        , client_(ioc, with_logger(st_))
+        , client_(ioc, client_options(st_))
         , exit_timer_(ioc)
         , signals_(ioc, SIGINT, SIGTERM)
     {
         chatlink::error_code ec;
         url_ = chatlink::make_endpoint(st_.opts.url, "", st_.opts.path, st_.opts.token_param, ec).redacted;
-        for(auto& s : st_.sends)
-            held_.push_back(s);
     }
 
     int run()
     {
-        client_.on_open([this] { on_open(); });
+        client_.on_state_change([this](chatlink::state s) { on_state(s); });
+        client_.on_open([this] { emit("open", {{"url", url_}}); });
         client_.on_message([this](json::value const& v) { emit("message", {{"data", v}}); });
         client_.on_error([this](chatlink::error_code ec) { emit_error(ec); });
         client_.on_close([this](chatlink::close_info const& i) { on_close(i); });
+        client_.on_reconnect([this](chatlink::reconnect_info const& r) {
+            emit("reconnect", {{"attempt", r.attempt}, {"delay_ms", r.delay.count()},
+                {"cause", chatlink::error_name(r.cause)}});
+        });
+        client_.on_give_up([this](chatlink::error_code cause) {
+            emit("give_up", {{"cause", chatlink::error_name(cause)}});
+            give_up_code_ = chatlink::classify(cause) == chatlink::failure_kind::credentials
+                ? exit_credentials : exit_gave_up;
+        });
+        client_.on_heartbeat([this](std::chrono::microseconds rtt) {
+            if(st_.verbose)
+                emit("heartbeat", {{"rtt_ms", static_cast<double>(rtt.count()) / 1000.0}});
+        });
 
         signals_.async_wait([this](chatlink::error_code ec, int) {
             if(! ec)
@@ -286,29 +378,29 @@ public:
                     request_close();
             });
         }
+
+        if(st_.token)
+            client_.connect(*st_.token);
+        else
+            client_.start();
+        // Held by the library until the connection opens.
+        for(auto& s : st_.sends)
+            send(s);
+
         reader_ = std::make_shared<stdin_reader>(ioc_.get_executor(),
             [this](std::optional<std::string> line) { on_input(std::move(line)); });
         reader_->start();
-
-        emit("connecting", {{"url", url_}, {"attempt", 1}});
-        client_.async_connect(*st_.token, [this](chatlink::error_code ec) {
-            if(ec && ! close_asked_)
-            {
-                emit_error(ec);
-                give_up(ec);
-            }
-            else if(ec)
-                finish(exit_ok);
-        });
         ioc_.run();
         reader_->stop();
         return exit_code_;
     }
 
 private:
-    static chatlink::client_options with_logger(settings const& st)
+    static chatlink::client_options client_options(settings const& st)
     {
         auto opts = st.opts;
+        if(st.store_file)
+            opts.store = std::make_shared<chatlink::file_store>(*st.store_file);
         bool const verbose = st.verbose;
         opts.logger = [verbose](chatlink::log_level level, std::string_view text) {
             if(verbose || level >= chatlink::log_level::warning)
@@ -346,15 +438,15 @@ private:
         emit("error", {{"error", chatlink::error_name(ec)}, {"message", ec.message()}});
     }
 
-    void on_open()
+    void on_state(chatlink::state s)
     {
-        emit("open", {{"url", url_}});
-        while(! held_.empty())
-        {
-            send(std::move(held_.front()));
-            held_.pop_front();
-        }
-        maybe_close_after_input();
+        if(s == chatlink::state::connecting)
+            emit("connecting", {{"url", url_}, {"attempt", ++attempt_}});
+        else if(s == chatlink::state::stopped)
+            // After the close or give_up event that comes with it.
+            net::post(ioc_, [this] { finish(close_asked_ ? exit_ok : give_up_code_); });
+        else if(s == chatlink::state::open)
+            maybe_close_after_input();
     }
 
     void send(std::string text)
@@ -375,8 +467,7 @@ private:
             input_done_ = true;
             return maybe_close_after_input();
         }
-        auto const first = line->find_first_not_of(" \t\r");
-        if(first == std::string::npos)
+        if(line->find_first_not_of(" \t\r") == std::string::npos)
             return;
         boost::system::error_code ec;
         json::parse(*line, ec);
@@ -385,17 +476,14 @@ private:
             emit("error", {{"error", "bad_message"}, {"message", "standard input: a line is not JSON; not sent"}});
             return;
         }
-        if(client_.state() == chatlink::state::open)
-            send(std::move(*line));
-        else
-            held_.push_back(std::move(*line));
+        send(std::move(*line));
     }
 
     // Without --exit-after, the end of standard input closes the connection
     // once everything read has been sent.
     void maybe_close_after_input()
     {
-        if(input_done_ && ! st_.exit_after && held_.empty() && in_flight_ == 0 &&
+        if(input_done_ && ! st_.exit_after && in_flight_ == 0 && ! close_asked_ &&
             client_.state() == chatlink::state::open)
             request_close();
     }
@@ -404,10 +492,10 @@ private:
     {
         close_asked_ = true;
         auto const s = client_.state();
-        if(s == chatlink::state::open || s == chatlink::state::connecting)
-            client_.close(1000, "");
-        else if(s != chatlink::state::closing)
+        if(s == chatlink::state::idle || s == chatlink::state::stopped)
             finish(exit_ok);
+        else
+            client_.close(1000, "");
     }
 
     void on_close(chatlink::close_info const& i)
@@ -419,17 +507,6 @@ private:
         if(i.error)
             error = chatlink::error_name(i.error);
         emit("close", {{"code", code}, {"reason", i.reason}, {"error", error}, {"requested", i.requested}});
-        if(i.requested)
-            finish(exit_ok);
-        else
-            give_up(i.error);
-    }
-
-    void give_up(chatlink::error_code cause)
-    {
-        emit("give_up", {{"cause", chatlink::error_name(cause)}});
-        finish(cause == chatlink::error::auth_rejected || cause == chatlink::error::not_logged_in
-            ? exit_credentials : exit_gave_up);
     }
 
     void finish(int code)
@@ -460,6 +537,8 @@ int main(int argc, char** argv)
                   << "Try 'chatlink-cli --help'.\n";
         return exit_usage;
     }
+    if(st.login || st.logout)
+        return run_login_logout(st);
     net::io_context ioc;
     app a(std::move(st), ioc);
     int const code = a.run();

@@ -77,7 +77,8 @@ check "no token in output (3)" no_token_in "$tmp/3.out" "$tmp/3.err"
 
 # 4. Bad usage: exit 2, with a message on standard error.
 for args in "" "--token x" "--server $url --token x --exit-after 5parsecs" \
-            "--server $url --token x --heartbeat 5s" "--server $url --token x --bogus" \
+            "--server $url --token x --reconnect sometimes" "--server $url --token x --bogus" \
+            "--server $url --token x --reconnect backoff:5s..1s" "--login x" "--server $url" \
             "--server $url --token x --send {nope"; do
   timeout 10 "$cli" $args </dev/null >"$tmp/4.out" 2>"$tmp/4.err"
   rc=$?
@@ -95,15 +96,38 @@ check "--pretty exits 0 (got $rc)" [ "$rc" -eq 0 ]
 check "--pretty shows open" grep -q '^open url=ws://127.0.0.1:'"$port"'/ws?token=\*\*\*$' "$tmp/5.out"
 check "no token in output (5)" no_token_in "$tmp/5.out" "$tmp/5.err"
 
-# 6. A server that is gone: error, give_up, exit 1.
+# 6. The credential file: --login writes it (0600), a connection without
+#    --token reads it, --logout empties it and then nobody is logged in.
+timeout 10 "$cli" --store "$tmp/creds.json" --login "$token" --user ann >"$tmp/6a.out" 2>&1
+check "--login exits 0" [ $? -eq 0 ]
+check "--login writes a 0600 file" [ "$(stat -c %a "$tmp/creds.json")" = 600 ]
+timeout 20 "$cli" --server "$url" --store "$tmp/creds.json" --json --exit-after 500ms </dev/null >"$tmp/6b.out" 2>"$tmp/6b.err"
+rc=$?
+check "--store connects with the stored token (got $rc)" [ "$rc" -eq 0 ]
+check "--store opens" grep -q '"event":"open"' "$tmp/6b.out"
+timeout 10 "$cli" --store "$tmp/creds.json" --logout >"$tmp/6c.out" 2>&1
+check "--logout exits 0" [ $? -eq 0 ]
+timeout 20 "$cli" --server "$url" --store "$tmp/creds.json" --json </dev/null >"$tmp/6d.out" 2>"$tmp/6d.err"
+rc=$?
+check "logged out exits 3 (got $rc)" [ "$rc" -eq 3 ]
+check "not_logged_in give_up" grep -q '^{"event":"give_up","cause":"not_logged_in"}$' "$tmp/6d.out"
+check "no token in output (6)" no_token_in "$tmp"/6?.out "$tmp/6b.err" "$tmp/6d.err"
+
+# 7. A server that is gone: with --reconnect never, error, give_up, exit 1;
+#    with backoff, reconnect events until --exit-after.
 kill "$pid"; wait "$pid" 2>/dev/null; pid=
-timeout 20 "$cli" --server "$url" --token "$token" --json </dev/null >"$tmp/6.out" 2>"$tmp/6.err"
+timeout 20 "$cli" --server "$url" --token "$token" --reconnect never --json </dev/null >"$tmp/6.out" 2>"$tmp/6.err"
 rc=$?
 check "server gone exits 1 (got $rc)" [ "$rc" -eq 1 ]
 check "connection refused is named system:111" grep -q '^{"event":"error","error":"system:111",' "$tmp/6.out"
-check "no token in output (6)" no_token_in "$tmp/6.out" "$tmp/6.err"
+check "no token in output (7)" no_token_in "$tmp/6.out" "$tmp/6.err"
+timeout 20 "$cli" --server "$url" --token "$token" --reconnect backoff:10ms..40ms --exit-after 500ms --json </dev/null >"$tmp/6r.out" 2>"$tmp/6r.err"
+rc=$?
+check "retrying until --exit-after exits 0 (got $rc)" [ "$rc" -eq 0 ]
+check "reconnect events name the attempt and cause" grep -q '^{"event":"reconnect","attempt":2,"delay_ms":[0-9]*,"cause":"system:111"}$' "$tmp/6r.out"
+check "connecting events count attempts" grep -q '^{"event":"connecting","url":"ws://127.0.0.1:'"$port"'/ws?token=\*\*\*","attempt":3}$' "$tmp/6r.out"
 
-# 7. wss:// with a CA made now: verified with --ca-file, refused without it
+# 8. wss:// with a CA made now: verified with --ca-file, refused without it
 #    (tls_verify_failed, exit 1), accepted with --insecure (with a warning).
 (
   cd "$tmp" &&
