@@ -244,3 +244,26 @@ TEST_CASE("reconnect_now skips the wait", "[reconnect]")
     REQUIRE(run_until(ioc, [&] { return c.state() == chatlink::state::open; }, 3s));
     CHECK(srv.tcp_accepted() == 2);
 }
+
+TEST_CASE("a server that accepts and drops at once does not reset the back-off", "[reconnect]")
+{
+    chatlink_test::server_options so;
+    so.close_after_open = 1011; // open, then an immediate close: flapping
+    test_server srv(so);
+    boost::asio::io_context ioc;
+    auto opts = options_for(srv.url());
+    opts.reconnect = chatlink::exponential_backoff(10ms, 1000ms, 2.0, [] { return 1.0; });
+    opts.reconnect_reset_after = 5s;
+    chatlink::client c(ioc, opts);
+    std::vector<chatlink::reconnect_info> reconnects;
+    c.on_reconnect([&](chatlink::reconnect_info const& r) { reconnects.push_back(r); });
+    c.connect("t");
+    REQUIRE(run_until(ioc, [&] { return reconnects.size() >= 4; }, 5s));
+    // Each connection opened, yet the delays keep growing: 10, 20, 40, 80.
+    CHECK(reconnects[0].delay == 10ms);
+    CHECK(reconnects[1].delay == 20ms);
+    CHECK(reconnects[2].delay == 40ms);
+    CHECK(reconnects[3].delay == 80ms);
+    CHECK(reconnects[3].attempt == 5);
+    CHECK(reconnects[0].cause == chatlink::error::closed_by_server);
+}

@@ -94,8 +94,15 @@ TEST_CASE("untrusted, expired and wrong-host certificates are tls_verify_failed"
             auto opts = trusting(url);
             opts.logger = [&](chatlink::log_level, std::string_view s) { log_text += std::string(s) + "\n"; };
             chatlink::client c(ioc, opts);
+            std::optional<chatlink::error_code> gave_up;
+            c.on_give_up([&](chatlink::error_code ec) { gave_up = ec; });
             CHECK(connect(ioc, c, "t") == chatlink::error::tls_verify_failed);
             CHECK(log_text.find(r.reason) != std::string::npos);
+            // Fatal under the default policy: given up, no second attempt.
+            REQUIRE(run_until(ioc, [&] { return gave_up.has_value(); }));
+            CHECK(*gave_up == chatlink::error::tls_verify_failed);
+            run_until(ioc, [] { return false; }, 200ms);
+            CHECK(srv.tcp_accepted() == 1);
             CHECK(srv.targets().empty()); // the token never left the client
         }
         {
@@ -152,4 +159,24 @@ TEST_CASE("an unreadable CA file fails the connect, not the process", "[tls]")
     auto ec = connect(ioc, c, "t");
     CHECK(ec);
     CHECK(ec != chatlink::error::tls_verify_failed);
+}
+
+TEST_CASE("over wss:// the heartbeat measures RTT and the client reconnects", "[tls][heartbeat][reconnect]")
+{
+    test_server srv(tls_server(pki().issue("DNS:localhost,IP:127.0.0.1")));
+    boost::asio::io_context ioc;
+    auto opts = trusting("wss://localhost:" + std::to_string(srv.port()));
+    opts.heartbeat.interval = 50ms;
+    opts.reconnect = chatlink::fixed_delay(50ms);
+    chatlink::client c(ioc, opts);
+    std::size_t opens = 0;
+    std::vector<std::chrono::microseconds> rtts;
+    c.on_open([&] { ++opens; });
+    c.on_heartbeat([&](std::chrono::microseconds rtt) { rtts.push_back(rtt); });
+    REQUIRE_FALSE(connect(ioc, c, "t"));
+    REQUIRE(run_until(ioc, [&] { return rtts.size() >= 3; }, 3s));
+    srv.close_all(1011);
+    REQUIRE(run_until(ioc, [&] { return opens == 2 && c.state() == chatlink::state::open; }, 3s));
+    CHECK(srv.tcp_accepted() == 2);
+    CHECK(srv.sni_names().size() == 2);
 }
