@@ -350,7 +350,12 @@ public:
         client_.on_state_change([this](chatlink::state s) { on_state(s); });
         client_.on_open([this] { emit("open", {{"url", url_}}); });
         client_.on_message([this](json::value const& v) { emit("message", {{"data", v}}); });
-        client_.on_error([this](chatlink::error_code ec) { emit_error(ec); });
+        client_.on_error([this](chatlink::error_code ec) {
+            auto const detail = client_.stats().last_error_detail;
+            if(detail.empty() || client_.stats().last_error != ec)
+                return emit_error(ec);
+            emit("error", {{"error", chatlink::error_name(ec)}, {"message", ec.message() + ": " + detail}});
+        });
         client_.on_close([this](chatlink::close_info const& i) { on_close(i); });
         client_.on_reconnect([this](chatlink::reconnect_info const& r) {
             emit("reconnect", {{"attempt", r.attempt}, {"delay_ms", r.delay.count()},

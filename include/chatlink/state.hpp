@@ -67,6 +67,10 @@ struct client_stats
     std::uint64_t reconnects = 0;               ///< Attempts made after the first.
     std::optional<std::chrono::microseconds> last_rtt; ///< Our ping to its pong.
     error_code last_error;                      ///< The last error that ended a connection or attempt.
+    /// What the error code cannot say: OpenSSL's reason for
+    /// `tls_verify_failed` ("certificate has expired"), "HTTP 503" for
+    /// `handshake_failed`. Never holds a token.
+    std::string last_error_detail;
     std::size_t queue_depth = 0;                ///< Sends queued or held.
 };
 

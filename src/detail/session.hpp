@@ -167,6 +167,7 @@ class session
     std::atomic<std::size_t> queue_depth_{0};
     mutable std::mutex last_error_mtx_;
     error_code last_error_;
+    std::string last_error_detail_;
 
     std::vector<std::function<void()>> open_handlers_;
     std::vector<json_handler> message_handlers_;
@@ -286,6 +287,7 @@ public:
         st.queue_depth = queue_depth_;
         std::lock_guard<std::mutex> lock(last_error_mtx_);
         st.last_error = last_error_;
+        st.last_error_detail = last_error_detail_;
         return st;
     }
 
@@ -367,7 +369,16 @@ private:
     void note_error(error_code ec)
     {
         std::lock_guard<std::mutex> lock(last_error_mtx_);
+        if(ec != last_error_)
+            last_error_detail_.clear();
         last_error_ = ec;
+    }
+
+    void note_detail(error_code ec, std::string detail)
+    {
+        std::lock_guard<std::mutex> lock(last_error_mtx_);
+        last_error_ = ec;
+        last_error_detail_ = std::move(detail);
     }
 
     bool busy() const noexcept
@@ -602,6 +613,7 @@ private:
             if(layer_.verify_failed(*ws_, reason))
             {
                 log(log_level::error, "TLS verification of " + ep_.host_header + " failed: " + reason);
+                note_detail(error::tls_verify_failed, reason);
                 return fail_connect(error::tls_verify_failed);
             }
         }
@@ -624,8 +636,10 @@ private:
         if(! timed_out_ && ec && status != 0 && status != 101)
         {
             log(log_level::error, "upgrade refused: HTTP " + std::to_string(status));
-            return fail_connect((status == 401 || status == 403)
-                ? error::auth_rejected : error::handshake_failed);
+            error_code const ec2 = (status == 401 || status == 403)
+                ? error::auth_rejected : error::handshake_failed;
+            note_detail(ec2, "HTTP " + std::to_string(status));
+            return fail_connect(ec2);
         }
         if(connect_step_failed(gen, ec))
             return;

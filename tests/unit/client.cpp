@@ -100,6 +100,7 @@ TEST_CASE("another refused upgrade is handshake_failed with its status", "[clien
     chatlink::client c(ioc, options_for(srv.url()));
     CHECK(connect(ioc, c, "t") == chatlink::error::handshake_failed);
     CHECK(c.last_http_status() == 500);
+    CHECK(c.stats().last_error_detail == "HTTP 500");
 }
 
 TEST_CASE("close 1008 or 4401 right after open is auth_rejected", "[client][auth]")

@@ -98,6 +98,8 @@ TEST_CASE("untrusted, expired and wrong-host certificates are tls_verify_failed"
             c.on_give_up([&](chatlink::error_code ec) { gave_up = ec; });
             CHECK(connect(ioc, c, "t") == chatlink::error::tls_verify_failed);
             CHECK(log_text.find(r.reason) != std::string::npos);
+            CHECK(c.stats().last_error == chatlink::error::tls_verify_failed);
+            CHECK(c.stats().last_error_detail.find(r.reason) != std::string::npos);
             // Fatal under the default policy: given up, no second attempt.
             REQUIRE(run_until(ioc, [&] { return gave_up.has_value(); }));
             CHECK(*gave_up == chatlink::error::tls_verify_failed);
