@@ -41,7 +41,6 @@ std::string_view to_string(state s) noexcept;
 */
 struct close_info
 {
-    close_info() = default;
 
     std::optional<std::uint16_t> code; ///< Close code, if a close frame was exchanged.
     std::string reason;                ///< Close reason from the close frame.

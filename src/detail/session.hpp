@@ -221,7 +221,6 @@ public:
     {
         if(strand_.running_in_this_thread())
         {
-            auto self = this->shared_from_this();
             initiating_ = true;
             do_send(std::move(text), std::move(h));
             initiating_ = false;

@@ -278,3 +278,30 @@ TEST_CASE("async_send works with use_future from another thread", "[client][toke
     runner.join();
     CHECK(srv.wait_for([&] { return srv.received().size() == 1; }, 5s));
 }
+
+TEST_CASE("a token sent over ws:// to a host that is not loopback warns once", "[client][security]")
+{
+    test_server srv;
+    auto warnings_for = [&](std::string const& host, int connects) {
+        boost::asio::io_context ioc;
+        auto opts = options_for("ws://" + host + ":" + std::to_string(srv.port()));
+        opts.connect_address = "127.0.0.1"; // stay on loopback whatever the URL says
+        int warnings = 0;
+        opts.logger = [&](chatlink::log_level level, std::string_view s) {
+            if(level == chatlink::log_level::warning && s.find("unencrypted") != std::string_view::npos)
+                ++warnings;
+            CHECK(s.find("secret") == std::string_view::npos);
+        };
+        chatlink::client c(ioc, opts);
+        for(int i = 0; i < connects; ++i)
+        {
+            REQUIRE_FALSE(connect(ioc, c, "secret"));
+            c.close();
+            REQUIRE(run_until(ioc, [&] { return c.state() == chatlink::state::stopped; }));
+        }
+        return warnings;
+    };
+    CHECK(warnings_for("chat.example.test", 2) == 1);
+    CHECK(warnings_for("127.0.0.1", 1) == 0);
+    CHECK(warnings_for("localhost", 1) == 0);
+}
