@@ -318,6 +318,8 @@ std::size_t test_server::open_sessions() const
 
 void test_server::send_all(std::string payload, bool binary)
 {
+    // As in close_all: the session may not be marked open yet.
+    wait_for([&] { return open_sessions() > 0; }, std::chrono::seconds(5));
     net::post(impl_->ioc, [i = impl_.get(), payload = std::move(payload), binary] {
         for(auto& w : i->sessions)
             if(auto s = w.lock())
@@ -328,6 +330,9 @@ void test_server::send_all(std::string payload, bool binary)
 
 void test_server::close_all(std::uint16_t code)
 {
+    // A client may see the 101 before our accept handler has marked the
+    // session open: wait (bounded) until one is.
+    wait_for([&] { return open_sessions() > 0; }, std::chrono::seconds(5));
     net::post(impl_->ioc, [i = impl_.get(), code] {
         for(auto& w : i->sessions)
             if(auto s = w.lock())

@@ -65,10 +65,12 @@ public:
     std::vector<std::string> sni_names() const; ///< SNI host names asked for (TLS)
     std::size_t open_sessions() const;
 
-    /// Send a text (or binary) message to every open session.
+    /// Send a text (or binary) message to every open session (first
+    /// waiting, at most 5 s, until one is open).
     void send_all(std::string payload, bool binary = false);
 
-    /// Close every open session with this code.
+    /// Close every open session with this code (first waiting, at most
+    /// 5 s, until one is open).
     void close_all(std::uint16_t code);
 
     /// Wait (bounded) until `pred` holds; checked on every observation change.
