@@ -2,106 +2,20 @@
 // Copyright (c) 2026 The chatlink authors.
 // Distributed under the Boost Software License, Version 1.0 (see LICENSE).
 //
-// The one translation unit that compiles the Beast session for wss://, and
-// the only one that includes OpenSSL.
+// Compiles the Beast session for wss:// on an io_context (tls_layer.hpp).
+// session_tls_any.cpp has the one for any other executor: two translation
+// units, so that a parallel build compiles them side by side.
 //
-#include <boost/asio/ssl.hpp>
-#include <boost/beast/ssl.hpp>
-#include <boost/beast/websocket/ssl.hpp>
-
-#include "detail/session.hpp"
-
-#include <openssl/err.h>
-#include <openssl/ssl.h>
-#include <openssl/x509v3.h>
+#include "detail/tls_layer.hpp"
 
 namespace chatlink {
 namespace detail {
 
-using tls_stream = beast::ssl_stream<beast::tcp_stream>;
-
-template<>
-struct layer<tls_stream>
-{
-    static constexpr bool secure = true;
-
-    net::ssl::context ctx{net::ssl::context::tls_client};
-    error_code init_ec; // a CA file or directory that could not be loaded
-    bool insecure;
-
-    explicit layer(client_options const& o)
-        : insecure(o.tls.insecure_skip_verify)
-    {
-        error_code ec;
-        ctx.set_default_verify_paths(ec);
-        if(! o.tls.ca_file.empty() && ! init_ec)
-            ctx.load_verify_file(o.tls.ca_file, init_ec);
-        if(! o.tls.ca_path.empty() && ! init_ec)
-            ctx.add_verify_path(o.tls.ca_path, init_ec);
-        ctx.set_verify_mode(insecure ? net::ssl::verify_none : net::ssl::verify_peer, ec);
-        if(o.tls.context_hook)
-            o.tls.context_hook(ctx.native_handle());
-    }
-
-    template<class Executor>
-    void emplace(std::optional<websocket::stream<tls_stream>>& ws, Executor const& ex)
-    {
-        ws.emplace(ex, ctx);
-    }
-
-    // Per connection: SNI for host names, and the name (or address) the
-    // certificate must carry, checked by OpenSSL during the handshake so
-    // that a mismatch is reported with OpenSSL's own reason.
-    error_code prepare(websocket::stream<tls_stream>& ws, endpoint const& ep)
-    {
-        if(init_ec)
-            return init_ec;
-        SSL* ssl = ws.next_layer().native_handle();
-        error_code ec;
-        net::ip::make_address(ep.host, ec);
-        bool const is_ip = ! ec;
-        if(! is_ip && SSL_set_tlsext_host_name(ssl, ep.host.c_str()) != 1)
-            return error_code(static_cast<int>(::ERR_get_error()), net::error::get_ssl_category());
-        if(! insecure)
-        {
-            X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
-            int ok = 0;
-            if(is_ip)
-                ok = X509_VERIFY_PARAM_set1_ip_asc(param, ep.host.c_str());
-            else
-            {
-                // RFC 6125: a wildcard stands for exactly one whole label.
-                X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-                ok = X509_VERIFY_PARAM_set1_host(param, ep.host.c_str(), ep.host.size());
-            }
-            if(ok != 1)
-                return error_code(static_cast<int>(::ERR_get_error()), net::error::get_ssl_category());
-        }
-        return {};
-    }
-
-    template<class Handler>
-    void async_handshake(websocket::stream<tls_stream>& ws, Handler&& h)
-    {
-        ws.next_layer().async_handshake(net::ssl::stream_base::client, std::forward<Handler>(h));
-    }
-
-    // After a failed handshake: was it certificate verification, and why?
-    bool verify_failed(websocket::stream<tls_stream>& ws, std::string& reason)
-    {
-        if(insecure)
-            return false;
-        long const r = SSL_get_verify_result(ws.next_layer().native_handle());
-        if(r == X509_V_OK)
-            return false;
-        reason = X509_verify_cert_error_string(r);
-        return true;
-    }
-};
-
 std::shared_ptr<session_iface> make_tls_session(net::any_io_executor ex, client_options opts)
 {
-    return std::make_shared<session<tls_stream>>(std::move(ex), std::move(opts));
+    if(auto const* io = ex.target<io_executor>())
+        return make_io_session<tls_session>(*io, std::move(opts));
+    return make_tls_session_any(std::move(ex), std::move(opts));
 }
 
 } // namespace detail

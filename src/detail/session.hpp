@@ -10,10 +10,12 @@
 #define CHATLINK_DETAIL_SESSION_HPP
 
 #include <chatlink/detail/session_fwd.hpp>
+#include "detail/fifo.hpp"
 #include <chatlink/error.hpp>
 #include <chatlink/url.hpp>
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -27,7 +29,6 @@
 #include <atomic>
 #include <chrono>
 #include <mutex>
-#include <deque>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -46,21 +47,77 @@ using tcp = net::ip::tcp;
 // can end in std::bad_alloc thrown out of async_read.
 constexpr std::size_t read_buffer_slack = 4096;
 
+// Every I/O object of a session runs on its strand, and on an io_context
+// (the common case) the strand is named by its type, so that the completions
+// of Beast's operations never go through a type-erased executor: copies of an
+// any_io_executor holding a strand allocate, several times per message.
+// - An io_context made with concurrency hint 1 is, by Asio's documentation,
+//   run by one thread: its executor is already a strand, and is used as is.
+// - Any other io_context: a strand of its executor.
+// - Any other executor: an any_io_executor holding a strand of it.
+using io_executor = net::io_context::executor_type;
+using io_strand = net::strand<io_executor>;
+using any_strand = net::strand<net::any_io_executor>;
+
+template<class Strand>
+using tcp_stream_on = beast::basic_stream<tcp, Strand, beast::unlimited_rate_policy>;
+
+inline bool in_strand(io_executor const& ex) noexcept
+{
+    return ex.running_in_this_thread();
+}
+
+inline bool in_strand(io_strand const& s) noexcept
+{
+    return s.running_in_this_thread();
+}
+
+inline bool in_strand(net::any_io_executor const& ex) noexcept
+{
+    auto const* s = ex.target<any_strand>();
+    return s && s->running_in_this_thread();
+}
+
+// Whether the io_context promised to be run by one thread only.
+inline bool runs_on_one_thread(net::io_context& ctx)
+{
+#if !defined(BOOST_ASIO_HAS_IOCP)
+    int const hint = net::use_service<net::detail::scheduler>(ctx).concurrency_hint();
+    return hint == 1 || hint == BOOST_ASIO_CONCURRENCY_HINT_UNSAFE ||
+        hint == BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO;
+#else
+    (void)ctx;
+    return false;
+#endif
+}
+
+// Make Session<Strand> on the best strand for an io_context's executor.
+template<template<class> class Session>
+std::shared_ptr<session_iface> make_io_session(io_executor const& ex, client_options opts)
+{
+    if(runs_on_one_thread(ex.context()))
+        return std::make_shared<Session<io_executor>>(ex, std::move(opts));
+    return std::make_shared<Session<io_strand>>(net::make_strand(ex), std::move(opts));
+}
+
+// The sessions on any other executor, each in a translation unit of its own.
+std::shared_ptr<session_iface> make_plain_session_any(net::any_io_executor ex, client_options opts);
+std::shared_ptr<session_iface> make_tls_session_any(net::any_io_executor ex, client_options opts);
+
 // What differs between ws:// and wss:// lives in layer<NextLayer>: the plain
 // one is below; the TLS one is in session_tls.cpp, the only translation unit
 // that includes OpenSSL. The session itself is written once.
 template<class NextLayer>
 struct layer;
 
-template<>
-struct layer<beast::tcp_stream>
+template<class Strand>
+struct layer<tcp_stream_on<Strand>>
 {
     static constexpr bool secure = false;
 
     explicit layer(client_options const&) {}
 
-    template<class Executor>
-    void emplace(std::optional<websocket::stream<beast::tcp_stream>>& ws, Executor const& ex)
+    void emplace(std::optional<websocket::stream<tcp_stream_on<Strand>>>& ws, Strand const& ex)
     {
         ws.emplace(ex);
     }
@@ -77,7 +134,10 @@ class session
     , public std::enable_shared_from_this<session<NextLayer>>
 {
     using ws_type = websocket::stream<NextLayer>;
-    using strand_type = net::strand<net::any_io_executor>;
+    using strand_type = typename beast::lowest_layer_type<NextLayer>::executor_type;
+    using timer_type = net::basic_waitable_timer<std::chrono::steady_clock,
+        net::wait_traits<std::chrono::steady_clock>, strand_type>;
+    using resolver_type = net::ip::basic_resolver<tcp, strand_type>;
     using json_handler = std::function<void(boost::json::value const&)>;
     using layer_type = layer<NextLayer>;
     using clock = std::chrono::steady_clock;
@@ -112,19 +172,19 @@ class session
     layer_type layer_;
     std::shared_ptr<reconnect_policy> policy_;
     bool warned_plain_token_ = false;
-    tcp::resolver resolver_;
-    net::steady_timer connect_timer_;
-    net::steady_timer retry_timer_;
-    net::steady_timer heartbeat_timer_;
-    net::steady_timer liveness_timer_;
+    resolver_type resolver_;
+    timer_type connect_timer_;
+    timer_type retry_timer_;
+    timer_type heartbeat_timer_;
+    timer_type liveness_timer_;
     std::optional<ws_type> ws_;
     beast::flat_buffer buffer_;
     websocket::response_type res_;
     boost::json::parser parser_;
     endpoint ep_;
 
-    std::deque<outgoing> queue_; // being written (front, when writing_) and to write
-    std::deque<outgoing> held_;  // sent while not open; flushed after the next open
+    fifo<outgoing> queue_; // being written (front, when writing_) and to write
+    fifo<outgoing> held_;  // sent while not open; flushed after the next open
     bool writing_ = false;
     connect_handler connect_handler_;
     bool initiating_ = false;    // inside a public call run inline on the strand
@@ -160,7 +220,8 @@ class session
     std::atomic<int> http_status_{0};
     std::atomic<bool> detached_{false};
 
-    // Counters, readable from any thread.
+    // Counters, readable from any thread, written only on the strand: a
+    // relaxed load and store each, no locked instruction on the hot path.
     std::atomic<std::uint64_t> messages_sent_{0}, messages_received_{0};
     std::atomic<std::uint64_t> bytes_sent_{0}, bytes_received_{0}, reconnects_{0};
     std::atomic<std::int64_t> last_rtt_us_{-1};
@@ -180,8 +241,8 @@ class session
     std::vector<std::function<void(std::chrono::microseconds)>> heartbeat_handlers_;
 
 public:
-    session(net::any_io_executor ex, client_options opts)
-        : strand_(net::make_strand(ex))
+    session(strand_type strand, client_options opts)
+        : strand_(std::move(strand))
         , opts_(std::move(opts))
         , layer_(opts_)
         , policy_(opts_.reconnect ? opts_.reconnect : fixed_delay(std::chrono::seconds(300)))
@@ -219,7 +280,7 @@ public:
     // is posted, which keeps each thread's order.
     void async_send(std::string text, send_handler h) override
     {
-        if(strand_.running_in_this_thread())
+        if(in_strand(strand_))
         {
             initiating_ = true;
             do_send(std::move(text), std::move(h));
@@ -360,9 +421,16 @@ private:
             emit(state_handlers_, s);
     }
 
+    // Only the strand writes a counter; readers on other threads need no
+    // more than a relaxed load.
+    static void bump(std::atomic<std::uint64_t>& c, std::uint64_t n) noexcept
+    {
+        c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+    }
+
     void update_queue_depth()
     {
-        queue_depth_ = queue_.size() + held_.size();
+        queue_depth_.store(queue_.size() + held_.size(), std::memory_order_relaxed);
     }
 
     void note_error(error_code ec)
@@ -493,7 +561,7 @@ private:
         }
 
         if(attempts_++ > 0)
-            ++reconnects_;
+            bump(reconnects_, 1);
         ++gen_;
         timed_out_ = false;
         close_requested_ = false;
@@ -632,6 +700,7 @@ private:
             return;
         int const status = res_.result_int();
         http_status_ = status;
+        res_ = {}; // its header fields would stay allocated for the connection's life
         if(! timed_out_ && ec && status != 0 && status != 101)
         {
             log(log_level::error, "upgrade refused: HTTP " + std::to_string(status));
@@ -872,8 +941,8 @@ private:
         }
 
         last_rx_ = clock::now();
-        ++messages_received_;
-        bytes_received_ += n;
+        bump(messages_received_, 1);
+        bump(bytes_received_, n);
         if(ws_->got_text())
             on_text(static_cast<char const*>(buffer_.data().data()), buffer_.size());
         else
@@ -1117,8 +1186,8 @@ private:
                                   : error_code(error::connection_lost);
         else
         {
-            ++messages_sent_;
-            bytes_sent_ += n;
+            bump(messages_sent_, 1);
+            bump(bytes_sent_, n);
         }
         update_queue_depth();
         if(! op.internal)
@@ -1136,7 +1205,7 @@ private:
         while(queue_.size() > keep)
         {
             done.push_back(std::move(queue_[keep]));
-            queue_.erase(queue_.begin() + static_cast<std::ptrdiff_t>(keep));
+            queue_.erase_at(keep);
         }
         for(auto& op : held_)
             done.push_back(std::move(op));
