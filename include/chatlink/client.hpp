@@ -59,7 +59,11 @@ public:
     /** Construct a client. Performs no I/O.
 
         @param ex The executor to run on. The client makes its own strand
-        from it, so `run()` may be called from several threads.
+        from it, so `run()` may be called from several threads; except for
+        the executor of an `io_context` made with concurrency hint 1, which
+        Asio documents as run by one thread only: that executor is already a
+        strand, and the client uses it as it is (faster, see
+        docs/benchmarks.md).
         @param opts The client's settings.
     */
     explicit client(executor_type ex, client_options opts = {});

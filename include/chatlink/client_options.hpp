@@ -52,6 +52,10 @@ struct tls_options
     arrives for `timeout`, the connection is dead: it is dropped at once (no
     closing handshake can complete) with `error::heartbeat_timeout`, and the
     reconnect policy decides what follows.
+
+    One timer serves both; its deadline is rounded up to a grid shared by
+    all clients in the process (1/32 of the shorter period, at most 250 ms),
+    so that a process holding many connections wakes once for many of them.
 */
 struct heartbeat_options
 {
