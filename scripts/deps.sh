@@ -3,7 +3,7 @@
 # Sourced by test.sh and demo.sh; run it directly to install only.
 set -euo pipefail
 
-chatlink_packages=(g++ cmake ninja-build libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev catch2 libssl-dev openssl)
+chatlink_packages=(g++ cmake ninja-build libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev catch2 libssl-dev openssl libwebsocketpp-dev)
 
 chatlink_install_deps() {
   local missing=()
