@@ -9,9 +9,11 @@
 #include "support/client_helpers.hpp"
 #include "support/run.hpp"
 #include "support/test_pki.hpp"
+#include "support/executor_roundtrip.hpp"
 #include "support/test_server.hpp"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/json.hpp>
 
 #include <catch2/catch.hpp>
@@ -73,6 +75,28 @@ TEST_CASE("wss:// verified through a CA: messages both ways, SNI sent", "[tls]")
     CHECK(srv.targets().at(1) == "/ws?token=tls-token");
     // SNI for host names, none for IP literals (RFC 6066).
     CHECK(srv.sni_names() == std::vector<std::string>{"localhost", "localhost"});
+}
+
+TEST_CASE("wss:// on each kind of executor: hint-1 io_context, thread pool", "[tls][executor]")
+{
+    test_server srv(tls_server(pki().issue("DNS:localhost")));
+    auto const url = "wss://localhost:" + std::to_string(srv.port());
+    SECTION("an io_context with concurrency hint 1")
+    {
+        boost::asio::io_context ioc{1};
+        chatlink::client c(ioc, trusting(url));
+        chatlink_test::executor_roundtrip(c, "tls hint one", [&] { ioc.run_for(std::chrono::milliseconds(2)); });
+    }
+    SECTION("a thread pool with two threads")
+    {
+        boost::asio::thread_pool pool(2);
+        {
+            chatlink::client c(pool.get_executor(), trusting(url));
+            chatlink_test::executor_roundtrip(c, "tls pool", [] {});
+        }
+        pool.join();
+    }
+    CHECK(srv.received().size() == 1);
 }
 
 TEST_CASE("untrusted, expired and wrong-host certificates are tls_verify_failed", "[tls]")
