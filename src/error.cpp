@@ -28,6 +28,7 @@ char const* enumerator_name(int ev) noexcept
     case error::already_connected:   return "already_connected";
     case error::reconnect_exhausted: return "reconnect_exhausted";
     case error::store_corrupt:       return "store_corrupt";
+    case error::protocol_error:      return "protocol_error";
     }
     return nullptr;
 }
@@ -60,6 +61,7 @@ public:
         case error::already_connected:   return "a connection is already open or being made";
         case error::reconnect_exhausted: return "the reconnect policy gave up";
         case error::store_corrupt:       return "the credential file is corrupt (left as it is)";
+        case error::protocol_error:      return "the server broke the WebSocket protocol";
         }
         return "chatlink error " + std::to_string(ev);
     }

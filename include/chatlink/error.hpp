@@ -69,7 +69,14 @@ enum class error
 
     /// A credential store's file is not a JSON object of strings; it is
     /// reported and left as it is, never wiped.
-    store_corrupt
+    store_corrupt,
+
+    /// The server broke the WebSocket protocol (RFC 6455): a reserved bit or
+    /// opcode, a bad fragment sequence, an oversized or fragmented control
+    /// frame, a masked frame, a bad close frame, or invalid UTF-8 in a text
+    /// message. The client failed the connection as the RFC requires, with
+    /// close code 1002 (1007 for invalid UTF-8), given in `close_info::code`.
+    protocol_error
 };
 
 /// Return the category used for `chatlink::error` codes (its name is "chatlink").

@@ -11,6 +11,7 @@
 
 #include <chatlink/detail/session_fwd.hpp>
 #include "detail/fifo.hpp"
+#include "detail/teardown.hpp"
 #include <chatlink/error.hpp>
 #include <chatlink/url.hpp>
 
@@ -18,7 +19,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -59,8 +59,6 @@ using io_executor = net::io_context::executor_type;
 using io_strand = net::strand<io_executor>;
 using any_strand = net::strand<net::any_io_executor>;
 
-template<class Strand>
-using tcp_stream_on = beast::basic_stream<tcp, Strand, beast::unlimited_rate_policy>;
 
 inline bool in_strand(io_executor const& ex) noexcept
 {
@@ -105,8 +103,8 @@ std::shared_ptr<session_iface> make_plain_session_any(net::any_io_executor ex, c
 std::shared_ptr<session_iface> make_tls_session_any(net::any_io_executor ex, client_options opts);
 
 // What differs between ws:// and wss:// lives in layer<NextLayer>: the plain
-// one is below; the TLS one is in session_tls.cpp, the only translation unit
-// that includes OpenSSL. The session itself is written once.
+// one is below; the TLS one is in tls_layer.hpp, included only by the
+// translation units that include OpenSSL. The session itself is written once.
 template<class NextLayer>
 struct layer;
 
@@ -122,6 +120,26 @@ struct layer<tcp_stream_on<Strand>>
         ws.emplace(ex);
     }
 };
+
+// The longest wait a session schedules: a century. Longer durations in the
+// options (or from a policy) mean "practically never"; clamping them keeps
+// now() + d inside the steady clock's nanosecond range (292 years), where
+// the sum would otherwise overflow.
+constexpr std::chrono::milliseconds longest_wait = std::chrono::hours(24 * 365 * 100);
+
+inline std::chrono::milliseconds bounded(std::chrono::milliseconds d) noexcept
+{
+    return std::min(d, longest_wait);
+}
+
+inline client_options bounded(client_options o) noexcept
+{
+    o.connect_timeout = bounded(o.connect_timeout);
+    o.heartbeat.interval = bounded(o.heartbeat.interval);
+    o.heartbeat.timeout = bounded(o.heartbeat.timeout);
+    o.reconnect_reset_after = bounded(o.reconnect_reset_after);
+    return o;
+}
 
 inline bool is_loopback_host(std::string const& host)
 {
@@ -200,6 +218,7 @@ class session
     std::uint64_t gen_ = 0;
     bool timed_out_ = false;
     bool close_requested_ = false;
+    bool close_timed_out_ = false; // we dropped TCP: the handshake did not finish in time
     std::uint16_t close_code_ = 1000;
     bool got_message_ = false;
     bool too_big_ = false;
@@ -243,7 +262,7 @@ class session
 public:
     session(strand_type strand, client_options opts)
         : strand_(std::move(strand))
-        , opts_(std::move(opts))
+        , opts_(bounded(std::move(opts)))
         , layer_(opts_)
         , policy_(opts_.reconnect ? opts_.reconnect : fixed_delay(std::chrono::seconds(300)))
         , resolver_(strand_)
@@ -564,6 +583,7 @@ private:
         ++gen_;
         timed_out_ = false;
         close_requested_ = false;
+        close_timed_out_ = false;
         got_message_ = false;
         too_big_ = false;
         dead_ = false;
@@ -788,7 +808,7 @@ private:
         emit(reconnect_handlers_, info);
         if(state_ != chatlink::state::waiting) // a handler closed the client
             return;
-        retry_timer_.expires_after(*delay);
+        retry_timer_.expires_after(bounded(*delay));
         retry_timer_.async_wait([self = this->shared_from_this(), g = ++wait_gen_](error_code ec) {
             if(! ec && g == self->wait_gen_ && self->state_ == chatlink::state::waiting)
                 self->attempt();
@@ -928,6 +948,22 @@ private:
     {
         close_pending_ = true;
         ws_->async_close(cr, bind(&session::on_close_done));
+        // Beast's own close timeout starts only once the close frame can be
+        // written: behind a write that a server which stopped reading never
+        // takes, it would wait forever. Bound the whole handshake here.
+        connect_timer_.expires_after(opts_.connect_timeout);
+        connect_timer_.async_wait(bind(&session::on_close_timeout));
+    }
+
+    void on_close_timeout(std::uint64_t gen, error_code ec)
+    {
+        if(ec || gen != gen_ || ! close_pending_)
+            return;
+        log(log_level::warning, "the closing handshake did not finish in " +
+            std::to_string(opts_.connect_timeout.count()) + " ms: dropping the connection");
+        close_timed_out_ = true;
+        error_code ignored;
+        beast::get_lowest_layer(*ws_).socket().close(ignored);
     }
 
     void on_close_done(std::uint64_t gen, error_code ec)
@@ -1021,6 +1057,7 @@ private:
     {
         ++gen_;
         heartbeat_timer_.cancel();
+        connect_timer_.cancel(); // the closing handshake's bound
         close_info info;
         info.requested = close_requested_;
         auto const& peer = ws_->reason();
@@ -1034,6 +1071,8 @@ private:
                 info.code = peer.code;
                 info.reason.assign(peer.reason.data(), peer.reason.size());
             }
+            else if(close_timed_out_)
+                info.error = error::connection_lost;
             else if(! close_ec_)
                 info.code = close_code_;
             else if(close_ec_ != net::error::operation_aborted)
@@ -1057,6 +1096,15 @@ private:
         {
             info.code = websocket::close_code::too_big;
             info.error = error::message_too_big;
+        }
+        else if(ec == websocket::condition::protocol_violation)
+        {
+            // Beast failed the connection (RFC 6455 section 7.1.7) with the
+            // close code the violation calls for.
+            info.code = ec == websocket::error::bad_frame_payload ?
+                websocket::close_code::bad_payload : websocket::close_code::protocol_error;
+            info.error = error::protocol_error;
+            log(log_level::warning, "the server broke the protocol: " + ec.message());
         }
         else
         {

@@ -46,6 +46,8 @@ struct test_server::impl
     std::vector<std::string> targets, tokens, received;
     std::vector<std::uint16_t> close_codes;
     std::size_t accepted = 0;
+    std::size_t pongs = 0;
+    std::vector<error_code> write_errors; // why a message could not be finished
     std::vector<std::weak_ptr<session_base>> sessions; // server thread only
     std::vector<std::string> sni;
     std::vector<std::shared_ptr<session_base>> silent_sessions;
@@ -68,6 +70,9 @@ struct test_server::impl
         virtual ~session_base() = default;
         virtual void send(std::string payload, bool binary) = 0;
         virtual void close(std::uint16_t code) = 0;
+        virtual void drop(bool reset) = 0;
+        virtual void write_raw(std::string bytes) = 0;
+        virtual void ping(std::size_t n) = 0;
     };
 
     template<class Stream>
@@ -160,6 +165,8 @@ struct test_server::impl
             ws.control_callback([this](websocket::frame_type kind, beast::string_view) {
                 if(kind == websocket::frame_type::close)
                     srv.record([&] { srv.close_codes.push_back(ws.reason().code); });
+                else if(kind == websocket::frame_type::pong)
+                    srv.record([&] { ++srv.pongs; });
             });
             srv.sessions.push_back(this->shared_from_this());
             srv.record([] {});
@@ -201,6 +208,41 @@ struct test_server::impl
             do_read();
         }
 
+        // End TCP without a close frame: FIN, or RST (linger 0).
+        void drop(bool reset) override
+        {
+            auto& sock = beast::get_lowest_layer(ws).socket();
+            error_code ignored;
+            if(reset)
+                sock.set_option(net::socket_base::linger(true, 0), ignored);
+            else
+                sock.shutdown(tcp::socket::shutdown_both, ignored);
+            sock.close(ignored);
+        }
+
+        // Bytes on the connection as they are (below WebSocket framing; in
+        // TLS for wss://): for frames Beast would never write.
+        void write_raw(std::string bytes) override
+        {
+            auto buf = std::make_shared<std::string>(std::move(bytes));
+            net::async_write(ws.next_layer(), net::buffer(*buf),
+                [self = this->shared_from_this(), buf](error_code ec, std::size_t) {
+                    if(ec)
+                        self->srv.record([&] { self->srv.write_errors.push_back(ec); });
+                });
+        }
+
+        // n WebSocket ping frames, one after another.
+        void ping(std::size_t n) override
+        {
+            if(n == 0)
+                return;
+            ws.async_ping({}, [self = this->shared_from_this(), n](error_code ec) {
+                if(! ec)
+                    self->ping(n - 1);
+            });
+        }
+
         void close(std::uint16_t code) override
         {
             ws.async_close(websocket::close_reason(code), [self = this->shared_from_this()](error_code) {});
@@ -223,6 +265,8 @@ struct test_server::impl
 
         void on_write(error_code ec, std::size_t)
         {
+            if(ec)
+                srv.record([&] { srv.write_errors.push_back(ec); });
             writing = false;
             outbox.pop_front();
             if(! ec && ! outbox.empty())
@@ -295,6 +339,8 @@ CHATLINK_TEST_OBSERVE(received, received)
 CHATLINK_TEST_OBSERVE(close_codes, close_codes)
 CHATLINK_TEST_OBSERVE(tcp_accepted, accepted)
 CHATLINK_TEST_OBSERVE(sni_names, sni)
+CHATLINK_TEST_OBSERVE(write_errors, write_errors)
+CHATLINK_TEST_OBSERVE(pongs, pongs)
 #undef CHATLINK_TEST_OBSERVE
 
 std::size_t test_server::open_sessions() const
@@ -339,6 +385,37 @@ void test_server::close_all(std::uint16_t code)
                 if(s->open)
                     s->close(code);
     });
+}
+
+namespace {
+
+template<class F>
+void for_each_open(test_server& srv, test_server::impl& i, F f)
+{
+    srv.wait_for([&] { return srv.open_sessions() > 0; }, std::chrono::seconds(5));
+    net::post(i.ioc, [i = &i, f = std::move(f)] {
+        for(auto& w : i->sessions)
+            if(auto s = w.lock())
+                if(s->open)
+                    f(*s);
+    });
+}
+
+} // namespace
+
+void test_server::drop_all(bool reset)
+{
+    for_each_open(*this, *impl_, [reset](impl::session_base& s) { s.drop(reset); });
+}
+
+void test_server::write_raw_all(std::string bytes)
+{
+    for_each_open(*this, *impl_, [bytes = std::move(bytes)](impl::session_base& s) { s.write_raw(bytes); });
+}
+
+void test_server::ping_all(std::size_t n)
+{
+    for_each_open(*this, *impl_, [n](impl::session_base& s) { s.ping(n); });
 }
 
 bool test_server::wait_for(std::function<bool()> pred, std::chrono::milliseconds limit)

@@ -9,6 +9,8 @@
 #ifndef CHATLINK_TESTS_SUPPORT_TEST_SERVER_HPP
 #define CHATLINK_TESTS_SUPPORT_TEST_SERVER_HPP
 
+#include <boost/system/error_code.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -64,6 +66,10 @@ public:
     std::size_t tcp_accepted() const;
     std::vector<std::string> sni_names() const; ///< SNI host names asked for (TLS)
     std::size_t open_sessions() const;
+    std::size_t pongs() const; ///< WebSocket pong frames received
+    /// Why each message the server began could not be finished: aborted by
+    /// its own closing handshake, or a client that reset the connection.
+    std::vector<boost::system::error_code> write_errors() const;
 
     /// Send a text (or binary) message to every open session (first
     /// waiting, at most 5 s, until one is open).
@@ -72,6 +78,17 @@ public:
     /// Close every open session with this code (first waiting, at most
     /// 5 s, until one is open).
     void close_all(std::uint16_t code);
+
+    /// End every open session's TCP connection without a close frame: with
+    /// FIN (`reset` false) or RST (`reset` true).
+    void drop_all(bool reset);
+
+    /// Write these bytes on every open session's connection as they are,
+    /// below WebSocket framing (hand-made frames, broken ones included).
+    void write_raw_all(std::string bytes);
+
+    /// Send `n` WebSocket ping frames on every open session.
+    void ping_all(std::size_t n);
 
     /// Wait (bounded) until `pred` holds; checked on every observation change.
     bool wait_for(std::function<bool()> pred, std::chrono::milliseconds limit);

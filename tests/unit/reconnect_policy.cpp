@@ -88,7 +88,7 @@ TEST_CASE("for 1000 clients the first backoff delay spreads across its range", "
     CHECK(distinct.size() > 500);
 }
 
-TEST_CASE("fixed_delay retries transient failures only; never_reconnect never", "[policy]")
+TEST_CASE("fixed_delay retries transient failures only, never_reconnect never", "[policy]")
 {
     auto fixed = chatlink::fixed_delay(300s);
     CHECK(fixed->next_delay(1, chatlink::error::connection_lost, failure_kind::transient) == 300s);

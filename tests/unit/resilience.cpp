@@ -201,7 +201,7 @@ TEST_CASE("start() without an entry reports not_logged_in and stays stopped", "[
     CHECK(srv.tcp_accepted() == 0);
 }
 
-TEST_CASE("held sends beyond max_queued are queue_full; close() completes the held ones", "[outbox]")
+TEST_CASE("held sends beyond max_queued are queue_full, and close() completes the held ones", "[outbox]")
 {
     chatlink_test::server_options so;
     so.never_upgrade = true; // the client stays connecting
@@ -266,4 +266,40 @@ TEST_CASE("a server that accepts and drops at once does not reset the back-off",
     CHECK(reconnects[3].delay == 80ms);
     CHECK(reconnects[3].attempt == 5);
     CHECK(reconnects[0].cause == chatlink::error::closed_by_server);
+}
+
+TEST_CASE("durations too long for the clock mean never, not an overflow", "[heartbeat][reconnect]")
+{
+    // now() + milliseconds::max() does not fit the steady clock's
+    // nanoseconds; the session clamps every wait to a century (UBSan, in the
+    // sanitizer build, reports the overflow this test once hit).
+    test_server srv;
+    boost::asio::io_context ioc;
+    auto opts = options_for(srv.url());
+    opts.connect_timeout = std::chrono::milliseconds::max();
+    opts.heartbeat.interval = std::chrono::milliseconds::max();
+    opts.reconnect_reset_after = std::chrono::milliseconds::max();
+    opts.reconnect = chatlink::fixed_delay(std::chrono::milliseconds::max());
+    chatlink::client c(ioc, opts);
+    std::vector<std::string> got;
+    c.on_message([&](boost::json::value const& v) { got.push_back(boost::json::serialize(v)); });
+    std::optional<chatlink::reconnect_info> waiting;
+    c.on_reconnect([&](chatlink::reconnect_info const& i) { waiting = i; });
+    open(ioc, c);
+
+    c.send(R"({"type":"chat","text":"x"})");
+    REQUIRE(run_until(ioc, [&] { return got.size() == 1; }));
+    CHECK(got[0] == R"({"type":"chat","text":"x"})");
+
+    // The server goes away: the client waits "forever" for its next attempt.
+    srv.close_all(1011);
+    REQUIRE(run_until(ioc, [&] { return waiting.has_value(); }));
+    CHECK(c.state() == chatlink::state::waiting);
+    CHECK(waiting->delay == std::chrono::milliseconds::max());
+    std::size_t const accepted = srv.tcp_accepted();
+    ioc.run_for(200ms);
+    CHECK(srv.tcp_accepted() == accepted);
+    CHECK(c.state() == chatlink::state::waiting);
+    c.close();
+    REQUIRE(run_until(ioc, [&] { return c.state() == chatlink::state::stopped; }));
 }
