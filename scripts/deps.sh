@@ -3,11 +3,12 @@
 # Sourced by test.sh and demo.sh; run it directly to install only.
 set -euo pipefail
 
-chatlink_packages=(g++ cmake ninja-build libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev catch2 libssl-dev openssl libwebsocketpp-dev)
+chatlink_packages=(g++ cmake ninja-build libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev catch2 libssl-dev openssl libwebsocketpp-dev python3 python3-websockets)
 
+# Extra packages may be named: chatlink_install_deps clang libclang-rt-14-dev
 chatlink_install_deps() {
   local missing=()
-  for p in "${chatlink_packages[@]}"; do
+  for p in "${chatlink_packages[@]}" "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0

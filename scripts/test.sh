@@ -2,6 +2,8 @@
 # Build chatlink and run its whole test suite with ctest.
 #   scripts/test.sh          RelWithDebInfo build in build/release
 #   scripts/test.sh --asan   the same suite under AddressSanitizer + UBSan, in build/asan
+#   scripts/test.sh --tsan   the same suite under ThreadSanitizer, in build/tsan
+# Every sanitizer report is fatal: the test that triggers it fails.
 # Installs the Debian packages it needs when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,10 +11,16 @@ cd "$(dirname "$0")/.."
 chatlink_install_deps
 
 preset=release
-[ "${1:-}" = "--asan" ] && preset=asan
+case "${1:-}" in
+  "") ;;
+  --asan) preset=asan ;;
+  --tsan) preset=tsan ;;
+  *) echo "usage: scripts/test.sh [--asan|--tsan]" >&2; exit 2 ;;
+esac
 
 cmake --preset "$preset" >/dev/null
 cmake --build --preset "$preset"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
 ctest --test-dir "build/$preset" --output-on-failure -j2 --timeout 300

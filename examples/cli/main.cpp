@@ -6,6 +6,7 @@
 // Every option maps to a client_options field or a library call.
 //
 #include <chatlink/chatlink.hpp>
+#include "parse.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -36,10 +37,10 @@ namespace {
 
 constexpr int exit_ok = 0, exit_gave_up = 1, exit_usage = 2, exit_credentials = 3;
 
-struct usage_error : std::runtime_error
-{
-    using std::runtime_error::runtime_error;
-};
+using chatlink_cli::usage_error;
+using chatlink_cli::parse_count;
+using chatlink_cli::parse_duration;
+using chatlink_cli::parse_policy;
 
 char const* const help_text =
     "usage: chatlink-cli --server URL [--token TOKEN | --store FILE] [OPTIONS]\n"
@@ -74,59 +75,6 @@ char const* const help_text =
     "DUR: a number with a unit (250ms, 10s, 5m, 1h).\n"
     "Exit status: 0 closed as asked; 1 gave up after a network or server failure;\n"
     "2 bad usage; 3 credentials refused or not logged in.\n";
-
-// "250ms", "10s", "5m", "1h"; a bare "0" is zero.
-std::chrono::milliseconds parse_duration(std::string const& opt, std::string const& s)
-{
-    if(s == "0")
-        return 0ms;
-    std::size_t digits = 0;
-    while(digits < s.size() && s[digits] >= '0' && s[digits] <= '9')
-        ++digits;
-    if(digits == 0 || digits > 12)
-        throw usage_error(opt + ": '" + s + "' is not a duration (like 250ms, 10s, 5m, 1h)");
-    auto const n = std::stoll(s.substr(0, digits));
-    auto const unit = s.substr(digits);
-    if(unit == "ms")
-        return std::chrono::milliseconds(n);
-    if(unit == "s")
-        return std::chrono::seconds(n);
-    if(unit == "m")
-        return std::chrono::minutes(n);
-    if(unit == "h")
-        return std::chrono::hours(n);
-    throw usage_error(opt + ": '" + s + "' is not a duration (like 250ms, 10s, 5m, 1h)");
-}
-
-std::size_t parse_count(std::string const& opt, std::string const& v, bool allow_zero)
-{
-    if(v.empty() || v.size() > 12 || v.find_first_not_of("0123456789") != std::string::npos ||
-        (! allow_zero && std::stoull(v) == 0))
-        throw usage_error(opt + " takes a " + (allow_zero ? "" : "positive ") + "whole number");
-    return static_cast<std::size_t>(std::stoull(v));
-}
-
-// fixed:DUR, backoff:MIN..MAX, never
-std::shared_ptr<chatlink::reconnect_policy> parse_policy(std::string const& v)
-{
-    if(v == "never")
-        return chatlink::never_reconnect();
-    if(v.rfind("fixed:", 0) == 0)
-        return chatlink::fixed_delay(parse_duration("--reconnect", v.substr(6)));
-    if(v.rfind("backoff:", 0) == 0)
-    {
-        auto const range = v.substr(8);
-        auto const dots = range.find("..");
-        if(dots == std::string::npos)
-            throw usage_error("--reconnect: backoff takes MIN..MAX, like backoff:1s..60s");
-        auto const lo = parse_duration("--reconnect", range.substr(0, dots));
-        auto const hi = parse_duration("--reconnect", range.substr(dots + 2));
-        if(lo.count() <= 0 || hi < lo)
-            throw usage_error("--reconnect: backoff needs 0 < MIN <= MAX");
-        return chatlink::exponential_backoff(lo, hi);
-    }
-    throw usage_error("--reconnect: '" + v + "' is not fixed:DUR, backoff:MIN..MAX or never");
-}
 
 struct settings
 {

@@ -1,0 +1,94 @@
+//
+// Copyright (c) 2026 The chatlink authors.
+// Distributed under the Boost Software License, Version 1.0 (see LICENSE).
+//
+// The value parsers of chatlink-cli (CLI.md): durations, counts and reconnect
+// policies. In a header of their own so that fuzz/cli_parsers.cpp runs the
+// very code the CLI runs.
+//
+#ifndef CHATLINK_CLI_PARSE_HPP
+#define CHATLINK_CLI_PARSE_HPP
+
+#include <chatlink/reconnect_policy.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+namespace chatlink_cli {
+
+using namespace std::chrono_literals;
+
+// Bad usage: exit status 2, with this message.
+struct usage_error : std::runtime_error
+{
+    using std::runtime_error::runtime_error;
+};
+
+// "250ms", "10s", "5m", "1h"; a bare "0" is zero. At most a year (8760h):
+// anything longer is surely a mistake.
+inline std::chrono::milliseconds parse_duration(std::string const& opt, std::string const& s)
+{
+    if(s == "0")
+        return 0ms;
+    auto const bad = [&] {
+        return usage_error(opt + ": '" + s + "' is not a duration (like 250ms, 10s, 5m, 1h)");
+    };
+    std::size_t digits = 0;
+    while(digits < s.size() && s[digits] >= '0' && s[digits] <= '9')
+        ++digits;
+    if(digits == 0 || digits > 12)
+        throw bad();
+    auto const n = std::stoll(s.substr(0, digits));
+    auto const unit = s.substr(digits);
+    std::chrono::milliseconds d;
+    if(unit == "ms")
+        d = std::chrono::milliseconds(n);
+    else if(unit == "s")
+        d = std::chrono::seconds(n);
+    else if(unit == "m")
+        d = std::chrono::minutes(n);
+    else if(unit == "h")
+        d = std::chrono::hours(n);
+    else
+        throw bad();
+    if(d > std::chrono::hours(8760))
+        throw usage_error(opt + ": '" + s + "' is longer than a year (8760h)");
+    return d;
+}
+
+inline std::size_t parse_count(std::string const& opt, std::string const& v, bool allow_zero)
+{
+    if(v.empty() || v.size() > 12 || v.find_first_not_of("0123456789") != std::string::npos ||
+        (! allow_zero && std::stoull(v) == 0))
+        throw usage_error(opt + " takes a " + (allow_zero ? "" : "positive ") + "whole number");
+    return static_cast<std::size_t>(std::stoull(v));
+}
+
+// fixed:DUR, backoff:MIN..MAX, never
+inline std::shared_ptr<chatlink::reconnect_policy> parse_policy(std::string const& v)
+{
+    if(v == "never")
+        return chatlink::never_reconnect();
+    if(v.rfind("fixed:", 0) == 0)
+        return chatlink::fixed_delay(parse_duration("--reconnect", v.substr(6)));
+    if(v.rfind("backoff:", 0) == 0)
+    {
+        auto const range = v.substr(8);
+        auto const dots = range.find("..");
+        if(dots == std::string::npos)
+            throw usage_error("--reconnect: backoff takes MIN..MAX, like backoff:1s..60s");
+        auto const lo = parse_duration("--reconnect", range.substr(0, dots));
+        auto const hi = parse_duration("--reconnect", range.substr(dots + 2));
+        if(lo.count() <= 0 || hi < lo)
+            throw usage_error("--reconnect: backoff needs 0 < MIN <= MAX");
+        return chatlink::exponential_backoff(lo, hi);
+    }
+    throw usage_error("--reconnect: '" + v + "' is not fixed:DUR, backoff:MIN..MAX or never");
+}
+
+} // namespace chatlink_cli
+
+#endif
