@@ -15,7 +15,7 @@
 // checks every part works (ctest runs it); its figures mean nothing.
 //
 #include "bench_config.hpp"
-#include "process.hpp"
+#include "support/child_process.hpp"
 #include "runs.hpp"
 
 #include <cmath>
@@ -31,6 +31,9 @@
 
 namespace bench {
 namespace {
+
+using chatlink_test::child_process;
+using chatlink_test::self_dir;
 
 struct settings
 {

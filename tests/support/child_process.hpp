@@ -2,11 +2,11 @@
 // Copyright (c) 2026 The chatlink authors.
 // Distributed under the Boost Software License, Version 1.0 (see LICENSE).
 //
-// A child process started by the benchmark and stopped by its PID, with its
-// standard output read line by line (POSIX only).
+// A child process started by a test or a benchmark and stopped by its PID,
+// with its standard output read line by line (POSIX only).
 //
-#ifndef CHATLINK_BENCH_PROCESS_HPP
-#define CHATLINK_BENCH_PROCESS_HPP
+#ifndef CHATLINK_TEST_CHILD_PROCESS_HPP
+#define CHATLINK_TEST_CHILD_PROCESS_HPP
 
 #include <cerrno>
 #include <chrono>
@@ -21,7 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-namespace bench {
+namespace chatlink_test {
 
 class child_process
 {
@@ -132,6 +132,6 @@ inline std::string self_dir()
     return p.substr(0, p.rfind('/'));
 }
 
-} // namespace bench
+} // namespace chatlink_test
 
 #endif
