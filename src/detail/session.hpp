@@ -10,6 +10,7 @@
 #define CHATLINK_DETAIL_SESSION_HPP
 
 #include <chatlink/detail/session_fwd.hpp>
+#include "detail/fail_count.hpp"
 #include "detail/fifo.hpp"
 #include "detail/teardown.hpp"
 #include <chatlink/error.hpp>
@@ -219,6 +220,7 @@ class session
     bool timed_out_ = false;
     bool close_requested_ = false;
     bool close_timed_out_ = false; // we dropped TCP: the handshake did not finish in time
+    std::uint64_t stuck_gen_ = ~std::uint64_t(0); // a connection ended by on_end_stuck
     std::uint16_t close_code_ = 1000;
     bool got_message_ = false;
     bool too_big_ = false;
@@ -388,6 +390,18 @@ private:
     auto bind(Fn fn)
     {
         return beast::bind_front_handler(fn, this->shared_from_this(), gen_);
+    }
+
+    // The same, for an I/O operation: the place failure injection reaches
+    // (detail/fail_count.hpp), so tests can fail the n-th one.
+    template<class Fn>
+    auto bind_io(Fn fn)
+    {
+        return [h = bind(fn)](error_code ec, auto&&... args) mutable {
+            if(fail_now() && ! ec)
+                ec = net::error::connection_reset;
+            h(ec, std::forward<decltype(args)>(args)...);
+        };
     }
 
     // Complete an operation's handler on its associated executor: at once when
@@ -605,7 +619,7 @@ private:
         connect_timer_.expires_after(opts_.connect_timeout);
         connect_timer_.async_wait(bind(&session::on_connect_timeout));
         resolver_.async_resolve(opts_.connect_address.empty() ? ep_.host : opts_.connect_address,
-            ep_.port, bind(&session::on_resolve));
+            ep_.port, bind_io(&session::on_resolve));
     }
 
     void configure_stream()
@@ -670,7 +684,7 @@ private:
     {
         if(connect_step_failed(gen, ec))
             return;
-        beast::get_lowest_layer(*ws_).async_connect(results, bind(&session::on_tcp_connect));
+        beast::get_lowest_layer(*ws_).async_connect(results, bind_io(&session::on_tcp_connect));
     }
 
     void on_tcp_connect(std::uint64_t gen, error_code ec, tcp::endpoint)
@@ -681,7 +695,7 @@ private:
         {
             if(auto ec2 = layer_.prepare(*ws_, ep_))
                 return fail_connect(ec2);
-            layer_.async_handshake(*ws_, bind(&session::on_tls_handshake));
+            layer_.async_handshake(*ws_, bind_io(&session::on_tls_handshake));
         }
         else
         {
@@ -710,7 +724,7 @@ private:
 
     void start_upgrade()
     {
-        ws_->async_handshake(res_, ep_.host_header, ep_.target, bind(&session::on_upgrade));
+        ws_->async_handshake(res_, ep_.host_header, ep_.target, bind_io(&session::on_upgrade));
     }
 
     void on_upgrade(std::uint64_t gen, error_code ec)
@@ -941,29 +955,68 @@ private:
     void do_read()
     {
         reading_ = true;
-        ws_->async_read(buffer_, bind(&session::on_read));
+        ws_->async_read(buffer_, bind_io(&session::on_read));
     }
 
     void start_close(websocket::close_reason const& cr)
     {
         close_pending_ = true;
-        ws_->async_close(cr, bind(&session::on_close_done));
+        ws_->async_close(cr, bind_io(&session::on_close_done));
         // Beast's own close timeout starts only once the close frame can be
         // written: behind a write that a server which stopped reading never
-        // takes, it would wait forever. Bound the whole handshake here.
+        // takes, it would wait forever. And once the close completes, the
+        // read loop may still wait for a peer that never closes TCP. Bound
+        // the whole end of the connection here.
         connect_timer_.expires_after(opts_.connect_timeout);
         connect_timer_.async_wait(bind(&session::on_close_timeout));
     }
 
+    // The connection has not ended in time: the closing handshake, or the
+    // read loop after it (a peer that never closes TCP), is stuck.
     void on_close_timeout(std::uint64_t gen, error_code ec)
     {
-        if(ec || gen != gen_ || ! close_pending_)
+        if(ec || gen != gen_)
             return;
         log(log_level::warning, "the closing handshake did not finish in " +
             std::to_string(opts_.connect_timeout.count()) + " ms: dropping the connection");
         close_timed_out_ = true;
         error_code ignored;
         beast::get_lowest_layer(*ws_).socket().close(ignored);
+        // Closing the socket completes every operation waiting on it. Seen
+        // under load with a write in flight when close() was called: Beast's
+        // operations were parked on each other's locks, not on the socket,
+        // and nothing woke them. If the connection has not ended shortly
+        // after, end it here.
+        connect_timer_.expires_after(std::chrono::milliseconds(200));
+        connect_timer_.async_wait(bind(&session::on_end_stuck));
+    }
+
+    void on_end_stuck(std::uint64_t gen, error_code ec)
+    {
+        if(ec || gen != gen_)
+            return;
+        log(log_level::warning, "the connection's operations did not end after its socket was closed: ending it");
+        stuck_gen_ = gen_;
+        if(writing_)
+        {
+            // Its completion will never come (and is ignored if it does).
+            writing_ = false;
+            auto op = std::move(queue_.front());
+            queue_.pop_front();
+            update_queue_depth();
+            if(! op.internal)
+                finish_send(std::move(op.handler), close_requested_
+                    ? error_code(net::error::operation_aborted) : error_code(error::connection_lost), 0);
+        }
+        reading_ = false;
+        close_pending_ = false;
+        auto const ended = gen_ + 1;
+        on_connection_end(read_ec_ ? read_ec_ : error_code(net::error::connection_reset));
+        // Nothing will use this stream again (no new attempt started from a
+        // handler): destroying it frees the parked operations, their handlers
+        // and the work they hold on the executor.
+        if(gen_ == ended && state_ == chatlink::state::stopped)
+            ws_.reset();
     }
 
     void on_close_done(std::uint64_t gen, error_code ec)
@@ -1247,17 +1300,28 @@ private:
     {
         writing_ = true;
         ws_->text(true);
-        ws_->async_write(net::buffer(queue_.front().text), bind(&session::on_write));
+        ws_->async_write(net::buffer(queue_.front().text), bind_io(&session::on_write));
     }
 
-    void on_write(std::uint64_t, error_code ec, std::size_t n)
+    void on_write(std::uint64_t gen, error_code ec, std::size_t n)
     {
+        if(gen == stuck_gen_)
+            return; // on_end_stuck completed this write already
         writing_ = false;
         auto op = std::move(queue_.front());
         queue_.pop_front();
         if(ec)
+        {
             ec = close_requested_ ? error_code(net::error::operation_aborted)
                                   : error_code(error::connection_lost);
+            // A failed write leaves the stream unusable: end the connection
+            // (the read loop then reports it) rather than write on.
+            if(gen == gen_)
+            {
+                error_code ignored;
+                beast::get_lowest_layer(*ws_).socket().close(ignored);
+            }
+        }
         else
         {
             bump(messages_sent_, 1);
@@ -1266,7 +1330,8 @@ private:
         update_queue_depth();
         if(! op.internal)
             finish_send(std::move(op.handler), ec, n);
-        if(! queue_.empty() && state_ == chatlink::state::open)
+        // After a failure the rest waits for the next connection (hold_unsent).
+        if(! ec && ! queue_.empty() && state_ == chatlink::state::open)
             do_write();
     }
 
