@@ -71,7 +71,7 @@ struct test_server::impl
         virtual void send(std::string payload, bool binary) = 0;
         virtual void close(std::uint16_t code) = 0;
         virtual void drop(bool reset) = 0;
-        virtual void write_raw(std::string bytes) = 0;
+        virtual void write_raw(std::string bytes, std::size_t chunk) = 0;
         virtual void ping(std::size_t n) = 0;
     };
 
@@ -222,13 +222,24 @@ struct test_server::impl
 
         // Bytes on the connection as they are (below WebSocket framing; in
         // TLS for wss://): for frames Beast would never write.
-        void write_raw(std::string bytes) override
+        void write_raw(std::string bytes, std::size_t chunk) override
         {
-            auto buf = std::make_shared<std::string>(std::move(bytes));
-            net::async_write(ws.next_layer(), net::buffer(*buf),
-                [self = this->shared_from_this(), buf](error_code ec, std::size_t) {
+            error_code ignored;
+            beast::get_lowest_layer(ws).socket().set_option(tcp::no_delay(true), ignored);
+            write_chunks(std::make_shared<std::string>(std::move(bytes)), 0, chunk ? chunk : std::string::npos);
+        }
+
+        // One write per chunk, each after the previous one completed.
+        void write_chunks(std::shared_ptr<std::string> buf, std::size_t at, std::size_t chunk)
+        {
+            if(at >= buf->size())
+                return;
+            auto const n = std::min(chunk, buf->size() - at);
+            net::async_write(ws.next_layer(), net::buffer(buf->data() + at, n),
+                [self = this->shared_from_this(), buf, at, n, chunk](error_code ec, std::size_t) {
                     if(ec)
-                        self->srv.record([&] { self->srv.write_errors.push_back(ec); });
+                        return self->srv.record([&] { self->srv.write_errors.push_back(ec); });
+                    self->write_chunks(buf, at + n, chunk);
                 });
         }
 
@@ -408,9 +419,9 @@ void test_server::drop_all(bool reset)
     for_each_open(*this, *impl_, [reset](impl::session_base& s) { s.drop(reset); });
 }
 
-void test_server::write_raw_all(std::string bytes)
+void test_server::write_raw_all(std::string bytes, std::size_t chunk)
 {
-    for_each_open(*this, *impl_, [bytes = std::move(bytes)](impl::session_base& s) { s.write_raw(bytes); });
+    for_each_open(*this, *impl_, [bytes = std::move(bytes), chunk](impl::session_base& s) { s.write_raw(bytes, chunk); });
 }
 
 void test_server::ping_all(std::size_t n)

@@ -84,8 +84,10 @@ public:
     void drop_all(bool reset);
 
     /// Write these bytes on every open session's connection as they are,
-    /// below WebSocket framing (hand-made frames, broken ones included).
-    void write_raw_all(std::string bytes);
+    /// below WebSocket framing (hand-made frames, broken ones included);
+    /// with `chunk`, in writes of that many bytes (TCP_NODELAY), one after
+    /// another.
+    void write_raw_all(std::string bytes, std::size_t chunk = 0);
 
     /// Send `n` WebSocket ping frames on every open session.
     void ping_all(std::size_t n);

@@ -239,11 +239,41 @@ TEST_CASE("protocol: lengths, fragments with pings between them, and control fra
     }
     bytes += frame(0x8a, "unsolicited pong"); // ignored
     bytes += frame(0x81, "");                 // empty text: not JSON, bad_message
+    // Valid UTF-8 of 2, 3 and 4 bytes, split across fragments mid-character.
+    std::string const utf8 = "{\"t\":\"h\xc3\xa9llo \xe2\x82\xac \xf0\x9d\x84\x9e\"}";
+    bytes += frame(0x01, utf8.substr(0, 9)) + frame(0x00, utf8.substr(9, 6)) + frame(0x80, utf8.substr(15));
+    // A 65,536-byte message in 1,300-byte fragments (Autobahn 10.1.1).
+    std::string const big = body(65536);
+    for(std::size_t at = 0; at < big.size(); at += 1300)
+    {
+        bool const first = at == 0, last = at + 1300 >= big.size();
+        bytes += frame(static_cast<std::uint8_t>((first ? 0x01 : 0x00) | (last ? 0x80 : 0x00)), big.substr(at, 1300));
+    }
     srv.write_raw_all(bytes);
-    REQUIRE(o.until([&] { return o.messages.size() == 7 && srv.pongs() == 10 && ! o.errors.empty(); }));
+    REQUIRE(o.until([&] { return o.messages.size() == 9 && srv.pongs() == 10 && ! o.errors.empty(); }));
     CHECK(o.messages[6] == chopped);
+    CHECK(o.messages[7] == utf8);
+    CHECK(o.messages[8] == big);
     CHECK(o.errors == std::vector<chatlink::error_code>{chatlink::error::bad_message});
     CHECK(o.closes.empty());
+    CHECK(o.c->state() == chatlink::state::open);
+}
+
+TEST_CASE("protocol: frames chopped into 1-byte TCP writes are reassembled (Autobahn 9.5)", "[fault][protocol]")
+{
+    test_server srv;
+    observed o(options_for(srv.url()));
+    o.c->connect("t");
+    REQUIRE(o.until([&] { return o.opens == 1; }));
+    std::string bytes;
+    for(int i = 0; i < 3; ++i)
+        bytes += frame(0x81, "{\"n\":" + std::to_string(i) + ",\"p\":\"" + std::string(200, 'c') + "\"}");
+    bytes += frame(0x89, "chopped ping");
+    srv.write_raw_all(bytes, 1); // one byte per write
+    REQUIRE(o.until([&] { return o.messages.size() == 3 && srv.pongs() == 1; }));
+    for(int i = 0; i < 3; ++i)
+        CHECK(o.messages[static_cast<std::size_t>(i)] ==
+            "{\"n\":" + std::to_string(i) + ",\"p\":\"" + std::string(200, 'c') + "\"}");
     CHECK(o.c->state() == chatlink::state::open);
 }
 
