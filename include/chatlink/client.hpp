@@ -174,7 +174,10 @@ public:
     /** Send one text message.
 
         Messages are written in the order their sends were made, one at a
-        time. Every send completes exactly once. While connecting or waiting
+        time; while others are queued behind it, a message may be written
+        together with them (one system call per 16 KiB), and its send
+        completes once its bytes are written. Every send completes exactly
+        once. While connecting or waiting
         to reconnect, sends are held (up to `client_options::max_queued`) and
         written after the next open, once the `on_open` handlers have run.
 

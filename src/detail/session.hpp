@@ -10,6 +10,7 @@
 #define CHATLINK_DETAIL_SESSION_HPP
 
 #include <chatlink/detail/session_fwd.hpp>
+#include "detail/coalescing_stream.hpp"
 #include "detail/fail_count.hpp"
 #include "detail/fifo.hpp"
 #include "detail/teardown.hpp"
@@ -109,6 +110,11 @@ std::shared_ptr<session_iface> make_tls_session_any(net::any_io_executor ex, cli
 template<class NextLayer>
 struct layer;
 
+// A session's WebSocket stream: Beast's, over the layer that writes queued
+// messages together (coalescing_stream.hpp), over NextLayer.
+template<class NextLayer>
+using ws_stream = websocket::stream<coalescing_stream<NextLayer>>;
+
 template<class Strand>
 struct layer<tcp_stream_on<Strand>>
 {
@@ -116,7 +122,7 @@ struct layer<tcp_stream_on<Strand>>
 
     explicit layer(client_options const&) {}
 
-    void emplace(std::optional<websocket::stream<tcp_stream_on<Strand>>>& ws, Strand const& ex)
+    void emplace(std::optional<ws_stream<tcp_stream_on<Strand>>>& ws, Strand const& ex)
     {
         ws.emplace(ex);
     }
@@ -152,7 +158,7 @@ class session
     : public session_iface
     , public std::enable_shared_from_this<session<NextLayer>>
 {
-    using ws_type = websocket::stream<NextLayer>;
+    using ws_type = ws_stream<NextLayer>;
     using strand_type = typename beast::lowest_layer_type<NextLayer>::executor_type;
     using timer_type = net::basic_waitable_timer<std::chrono::steady_clock,
         net::wait_traits<std::chrono::steady_clock>, strand_type>;
@@ -166,6 +172,7 @@ class session
         std::string text;
         send_handler handler;
         bool internal = false; // our ping or pong: no completion, no on_error
+        std::uint64_t end = 0; // corked: where its bytes end in the layer's count
 
         outgoing(std::string t, send_handler h, bool i = false)
             : text(std::move(t)), handler(std::move(h)), internal(i)
@@ -182,6 +189,7 @@ class session
             h.swap(other.handler);
             handler.swap(h);
             internal = other.internal;
+            end = other.end;
             return *this;
         }
     };
@@ -203,6 +211,7 @@ class session
 
     fifo<outgoing> queue_; // being written (front, when writing_) and to write
     fifo<outgoing> held_;  // sent while not open; flushed after the next open
+    fifo<outgoing> corked_; // written into the coalescing layer, not yet to the socket
     bool writing_ = false;
     connect_handler connect_handler_;
     bool initiating_ = false;    // inside a public call run inline on the strand
@@ -462,7 +471,7 @@ private:
 
     void update_queue_depth()
     {
-        queue_depth_.store(queue_.size() + held_.size(), std::memory_order_relaxed);
+        queue_depth_.store(queue_.size() + held_.size() + corked_.size(), std::memory_order_relaxed);
     }
 
     void note_error(error_code ec)
@@ -997,6 +1006,8 @@ private:
             return;
         log(log_level::warning, "the connection's operations did not end after its socket was closed: ending it");
         stuck_gen_ = gen_;
+        settle_corked(close_requested_ ? error_code(net::error::operation_aborted)
+                                       : error_code(error::connection_lost));
         if(writing_)
         {
             // Its completion will never come (and is ignored if it does).
@@ -1109,6 +1120,8 @@ private:
     void on_connection_end(error_code ec)
     {
         ++gen_;
+        settle_corked(close_requested_ ? error_code(net::error::operation_aborted)
+                                       : error_code(error::connection_lost));
         heartbeat_timer_.cancel();
         connect_timer_.cancel(); // the closing handshake's bound
         close_info info;
@@ -1300,6 +1313,9 @@ private:
     {
         writing_ = true;
         ws_->text(true);
+        // With another message queued behind this one, the layer may keep
+        // this one and write both (or more) together.
+        ws_->next_layer().cork_next(queue_.size() > 1);
         ws_->async_write(net::buffer(queue_.front().text), bind_io(&session::on_write));
     }
 
@@ -1310,10 +1326,11 @@ private:
         writing_ = false;
         auto op = std::move(queue_.front());
         queue_.pop_front();
+        error_code const lost = close_requested_ ? error_code(net::error::operation_aborted)
+                                                 : error_code(error::connection_lost);
         if(ec)
         {
-            ec = close_requested_ ? error_code(net::error::operation_aborted)
-                                  : error_code(error::connection_lost);
+            ec = lost;
             // A failed write leaves the stream unusable: end the connection
             // (the read loop then reports it) rather than write on.
             if(gen == gen_)
@@ -1322,17 +1339,62 @@ private:
                 beast::get_lowest_layer(*ws_).socket().close(ignored);
             }
         }
-        else
+        else if(ws_ && ws_->next_layer().unflushed())
+        {
+            // Corked: its bytes wait in the layer for the next write, and it
+            // completes when they are written (settle_corked).
+            if(gen == gen_)
+            {
+                op.end = ws_->next_layer().accepted();
+                corked_.push_back(std::move(op));
+                if(! queue_.empty() && state_ == chatlink::state::open)
+                    do_write();
+                return;
+            }
+            ec = lost; // its connection ended before they were
+        }
+        // Every corked byte before this write's has been written, or never will be.
+        settle_corked(ec);
+        if(! ec)
         {
             bump(messages_sent_, 1);
             bump(bytes_sent_, n);
         }
         update_queue_depth();
         if(! op.internal)
-            finish_send(std::move(op.handler), ec, n);
+            finish_send(std::move(op.handler), ec, ec ? 0 : n);
         // After a failure the rest waits for the next connection (hold_unsent).
-        if(! ec && ! queue_.empty() && state_ == chatlink::state::open)
+        // A completion above may have started the next write already.
+        if(! ec && ! writing_ && ! queue_.empty() && state_ == chatlink::state::open)
             do_write();
+    }
+
+    // Complete the corked sends whose bytes the layer has written, in order;
+    // with `lost` set, complete the others with it.
+    void settle_corked(error_code lost)
+    {
+        std::uint64_t const flushed = ws_ ? ws_->next_layer().flushed() : 0;
+        while(! corked_.empty())
+        {
+            error_code ec;
+            if(corked_.front().end > flushed)
+            {
+                if(! lost)
+                    break;
+                ec = lost;
+            }
+            auto op = std::move(corked_.front());
+            corked_.pop_front();
+            update_queue_depth();
+            std::size_t const n = ec ? 0 : op.text.size();
+            if(! ec)
+            {
+                bump(messages_sent_, 1);
+                bump(bytes_sent_, n);
+            }
+            if(! op.internal)
+                finish_send(std::move(op.handler), ec, n);
+        }
     }
 
     // Complete every queued or held send except the one being written, in

@@ -46,7 +46,7 @@ struct layer<beast::ssl_stream<tcp_stream_on<Strand>>>
             o.tls.context_hook(ctx.native_handle());
     }
 
-    void emplace(std::optional<websocket::stream<tls_stream>>& ws, Strand const& ex)
+    void emplace(std::optional<ws_stream<tls_stream>>& ws, Strand const& ex)
     {
         ws.emplace(ex, ctx);
     }
@@ -54,11 +54,11 @@ struct layer<beast::ssl_stream<tcp_stream_on<Strand>>>
     // Per connection: SNI for host names, and the name (or address) the
     // certificate must carry, checked by OpenSSL during the handshake so
     // that a mismatch is reported with OpenSSL's own reason.
-    error_code prepare(websocket::stream<tls_stream>& ws, endpoint const& ep)
+    error_code prepare(ws_stream<tls_stream>& ws, endpoint const& ep)
     {
         if(init_ec)
             return init_ec;
-        SSL* ssl = ws.next_layer().native_handle();
+        SSL* ssl = ws.next_layer().next_layer().native_handle();
         error_code ec;
         net::ip::make_address(ep.host, ec);
         bool const is_ip = ! ec;
@@ -83,17 +83,17 @@ struct layer<beast::ssl_stream<tcp_stream_on<Strand>>>
     }
 
     template<class Handler>
-    void async_handshake(websocket::stream<tls_stream>& ws, Handler&& h)
+    void async_handshake(ws_stream<tls_stream>& ws, Handler&& h)
     {
-        ws.next_layer().async_handshake(net::ssl::stream_base::client, std::forward<Handler>(h));
+        ws.next_layer().next_layer().async_handshake(net::ssl::stream_base::client, std::forward<Handler>(h));
     }
 
     // After a failed handshake: was it certificate verification, and why?
-    bool verify_failed(websocket::stream<tls_stream>& ws, std::string& reason)
+    bool verify_failed(ws_stream<tls_stream>& ws, std::string& reason)
     {
         if(insecure)
             return false;
-        long const r = SSL_get_verify_result(ws.next_layer().native_handle());
+        long const r = SSL_get_verify_result(ws.next_layer().next_layer().native_handle());
         if(r == X509_V_OK)
             return false;
         reason = X509_verify_cert_error_string(r);

@@ -15,7 +15,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
+#include <iterator>
 #include <memory>
 #include <thread>
 
@@ -177,4 +179,102 @@ TEST_CASE("a client destroyed from inside its own message handler", "[lifetime]"
     REQUIRE(run_until(ioc, [&] { return c == nullptr; }));
     CHECK(chatlink_test::drain(ioc));
     CHECK(messages == 1);
+}
+
+// A burst is written by the coalescing layer (src/detail/coalescing_stream.hpp)
+// in batches; each send still completes once, after its own bytes were
+// written, in the order the sends were made.
+TEST_CASE("a burst of 3000 sends completes once each, in order, and arrives in order", "[send][coalescing]")
+{
+    chatlink_test::server_options so;
+    so.echo = false;
+    test_server srv(so);
+    boost::asio::io_context ioc;
+    auto opts = options_for(srv.url());
+    opts.max_queued = 10000;
+    chatlink::client c(ioc, opts);
+    open(ioc, c);
+
+    constexpr int n = 3000;
+    std::vector<int> order;
+    std::vector<int> calls(n, 0);
+    std::size_t failed = 0;
+    for(int i = 0; i < n; ++i)
+        c.async_send(boost::json::value{{"type", "seq"}, {"i", i}},
+            [&, i](chatlink::error_code ec, std::size_t) {
+                ++calls[i];
+                order.push_back(i);
+                failed += ec ? 1 : 0;
+            });
+    REQUIRE(run_until(ioc, [&] { return order.size() == n && srv.received().size() == n; }, 30s));
+    CHECK(calls == std::vector<int>(n, 1));
+    CHECK(failed == 0);
+    CHECK(std::is_sorted(order.begin(), order.end()));
+    auto const got = srv.received();
+    bool in_order = true;
+    for(int i = 0; i < n; ++i)
+        in_order = in_order && boost::json::parse(got[i]).at("i").as_int64() == i;
+    CHECK(in_order);
+    CHECK(c.stats().messages_sent == n);
+    CHECK(c.stats().queue_depth == 0);
+}
+
+TEST_CASE("the connection is reset during a burst: sends before the loss succeed, the rest fail, none twice", "[send][coalescing]")
+{
+    chatlink_test::server_options so;
+    so.echo = false;
+    test_server srv(so);
+    boost::asio::io_context ioc;
+    auto opts = options_for(srv.url());
+    opts.max_queued = 50000;
+    opts.reconnect = chatlink::never_reconnect();
+    chatlink::client c(ioc, opts);
+    open(ioc, c);
+
+    constexpr int n = 20000;
+    std::string const pad(200, 'x');
+    std::vector<int> order;
+    std::vector<int> calls(n, 0);
+    std::vector<chatlink::error_code> results(n);
+    for(int i = 0; i < n; ++i)
+        c.async_send(boost::json::value{{"type", "seq"}, {"i", i}, {"p", pad}},
+            [&, i](chatlink::error_code ec, std::size_t) {
+                ++calls[i];
+                order.push_back(i);
+                results[i] = ec;
+            });
+    bool dropped = false;
+    REQUIRE(run_until(ioc, [&] {
+        if(! dropped && srv.received().size() >= 100)
+        {
+            srv.drop_all(true);
+            dropped = true;
+        }
+        return order.size() == n;
+    }, 30s));
+    CHECK(calls == std::vector<int>(n, 1));
+    // Completions come in send order, except the write in flight when the
+    // connection was lost: giving up fails the sends held behind it at once,
+    // and it completes (failed) when its own write returns, last.
+    auto in_flight = order.end();
+    if(! std::is_sorted(order.begin(), order.end()))
+    {
+        in_flight = std::prev(order.end());
+        CHECK(*in_flight < order[order.size() - 2]);
+        CHECK(results[*in_flight]);
+    }
+    CHECK(std::is_sorted(order.begin(), in_flight));
+    // Success means written to the socket: no success after the first failure.
+    auto const first_failure = std::find_if(results.begin(), results.end(),
+        [](chatlink::error_code ec) { return !! ec; });
+    auto const successes = static_cast<std::size_t>(first_failure - results.begin());
+    CHECK(std::none_of(first_failure, results.end(), [](chatlink::error_code ec) { return ! ec; }));
+    INFO("successes: " << successes << ", received: " << srv.received().size());
+    // What arrived is a prefix of what succeeded, each once, in order.
+    auto const got = srv.received();
+    CHECK(got.size() <= successes);
+    bool in_order = true;
+    for(std::size_t i = 0; i < got.size(); ++i)
+        in_order = in_order && boost::json::parse(got[i]).at("i").as_int64() == static_cast<std::int64_t>(i);
+    CHECK(in_order);
 }
