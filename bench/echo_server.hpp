@@ -4,7 +4,8 @@
 //
 // The benchmarks' peer, on the io_context it is given (one thread):
 // - a WebSocket echo server: every text message comes back as it came,
-//   except {"type":"ping"}, which is answered with {"type":"pong"};
+//   except {"type":"ping"}, which is answered with {"type":"pong"}; replies
+//   that queue up are written together (see ws_session);
 // - a plain TCP echo server on a second port, for the floor under any
 //   WebSocket client.
 // Both listen on 127.0.0.1. The throughput runs put it on the client's own
@@ -20,7 +21,11 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include "detail/coalescing_stream.hpp"
+
 #include <cstring>
+#include <deque>
+#include <string>
 #include <memory>
 #include <type_traits>
 
@@ -33,17 +38,62 @@ namespace websocket = beast::websocket;
 using tcp = net::ip::tcp;
 using boost::system::error_code;
 
+// The io_context's own executor, not any_io_executor: the server's share of
+// each round trip is the same for every client, and kept small.
+using socket_type = net::basic_stream_socket<tcp, net::io_context::executor_type>;
+using acceptor_type = net::basic_socket_acceptor<tcp, net::io_context::executor_type>;
+
 
 inline constexpr char ping[] = R"({"type":"ping"})";
 inline constexpr char pong[] = R"({"type":"pong"})";
 
+// Reads on while replies are written, and writes replies that queue up
+// together (chatlink's coalescing_stream): with many messages in flight the
+// server makes one send() per batch, not one per message, so its own cost
+// per message stays small next to the client's, which is what the pipelined
+// run compares. With one message in flight (sequential runs) each reply is
+// written at once, as before.
 class ws_session : public std::enable_shared_from_this<ws_session>
 {
-    websocket::stream<tcp::socket> ws_;
+    struct reply_msg
+    {
+        std::string data;
+        bool text;
+    };
+
+    // The socket, counting the reads Beast starts on it.
+    struct counted_socket : socket_type
+    {
+        using socket_type::socket_type;
+        explicit counted_socket(socket_type&& s) : socket_type(std::move(s)) {}
+        std::size_t reads = 0;
+
+        template<class MutableBufferSequence, class ReadToken>
+        auto async_read_some(MutableBufferSequence const& b, ReadToken&& token)
+        {
+            ++reads;
+            return socket_type::async_read_some(b, std::forward<ReadToken>(token));
+        }
+
+        template<class TeardownHandler>
+        friend void async_teardown(beast::role_type role, counted_socket& s, TeardownHandler&& h)
+        {
+            websocket::async_teardown(role, static_cast<socket_type&>(s), std::forward<TeardownHandler>(h));
+        }
+    };
+
+    websocket::stream<chatlink::detail::coalescing_stream<counted_socket>> ws_;
     beast::flat_buffer buf_;
+    std::deque<reply_msg> out_; // replies not yet written; out_.front() is being written
+    bool reading_ = false;
+    bool writing_ = false;
+    bool failed_ = false;
+
+    // Replies queued at most; the server stops reading until they drain.
+    static constexpr std::size_t max_out = 1024;
 
 public:
-    explicit ws_session(tcp::socket s) : ws_(std::move(s)) {}
+    explicit ws_session(socket_type s) : ws_(std::move(s)) {}
 
     void start()
     {
@@ -58,36 +108,70 @@ public:
 private:
     void read()
     {
+        reading_ = true;
         ws_.async_read(buf_, [self = shared_from_this()](error_code ec, std::size_t) {
+            self->reading_ = false;
             if(ec)
+            {
+                self->failed_ = true;
                 return;
-            self->reply();
+            }
+            self->queue_reply();
         });
     }
 
-    void reply()
+    void queue_reply()
     {
-        ws_.text(ws_.got_text());
         auto const data = buf_.data();
         bool const is_ping = data.size() == sizeof(ping) - 1 &&
             std::memcmp(data.data(), ping, data.size()) == 0;
-        auto const out = is_ping ? net::const_buffer(pong, sizeof(pong) - 1) : net::const_buffer(data);
-        ws_.async_write(out, [self = shared_from_this()](error_code ec, std::size_t) {
+        if(is_ping)
+            out_.push_back({std::string(pong, sizeof(pong) - 1), true});
+        else
+            out_.push_back({std::string(static_cast<char const*>(data.data()), data.size()), ws_.got_text()});
+        buf_.consume(buf_.size());
+        bool next_buffered = false;
+        if(out_.size() < max_out)
+        {
+            // Beast reads the socket only when it holds no whole frame.
+            auto const reads = ws_.next_layer().next_layer().reads;
+            read();
+            next_buffered = ws_.next_layer().next_layer().reads == reads;
+        }
+        // While the next message is already here, reply to it too before
+        // writing: the replies then go out together.
+        if(! writing_ && ! next_buffered)
+            write();
+    }
+
+    void write()
+    {
+        writing_ = true;
+        ws_.text(out_.front().text);
+        ws_.next_layer().cork_next(out_.size() > 1);
+        ws_.async_write(net::buffer(out_.front().data), [self = shared_from_this()](error_code ec, std::size_t) {
+            self->writing_ = false;
             if(ec)
+            {
+                self->failed_ = true;
                 return;
-            self->buf_.consume(self->buf_.size());
-            self->read();
+            }
+            self->out_.pop_front();
+            if(! self->out_.empty())
+                self->write();
+            if(! self->reading_ && ! self->failed_ && self->out_.size() < max_out)
+                self->read();
         });
     }
 };
 
 class tcp_session : public std::enable_shared_from_this<tcp_session>
 {
-    tcp::socket s_;
+    socket_type s_;
     char buf_[65536];
 
 public:
-    explicit tcp_session(tcp::socket s) : s_(std::move(s)) {}
+    explicit tcp_session(socket_type s) : s_(std::move(s)) {}
 
     void read()
     {
@@ -103,9 +187,9 @@ public:
 };
 
 template<class Session>
-void accept_loop(tcp::acceptor& a)
+void accept_loop(acceptor_type& a)
 {
-    a.async_accept([&a](error_code ec, tcp::socket s) {
+    a.async_accept([&a](error_code ec, socket_type s) {
         if(! ec)
         {
             s.set_option(tcp::no_delay(true), ec);
@@ -119,10 +203,10 @@ void accept_loop(tcp::acceptor& a)
     });
 }
 
-inline tcp::acceptor make_acceptor(net::io_context& ioc, unsigned short port)
+inline acceptor_type make_acceptor(net::io_context& ioc, unsigned short port)
 {
     tcp::endpoint const ep(net::ip::make_address("127.0.0.1"), port);
-    tcp::acceptor a(ioc);
+    acceptor_type a(ioc);
     a.open(ep.protocol());
     a.set_option(net::socket_base::reuse_address(true));
     a.bind(ep);
@@ -135,8 +219,8 @@ inline tcp::acceptor make_acceptor(net::io_context& ioc, unsigned short port)
 // Both servers; destroy it before its io_context.
 class echo_server
 {
-    echo::tcp::acceptor ws_;
-    echo::tcp::acceptor tcp_;
+    echo::acceptor_type ws_;
+    echo::acceptor_type tcp_;
 
 public:
     explicit echo_server(boost::asio::io_context& ioc, unsigned short ws_port = 0, unsigned short tcp_port = 0)

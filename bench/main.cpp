@@ -38,8 +38,8 @@ using chatlink_test::self_dir;
 struct settings
 {
     bool smoke = false;
-    int runs = 3;
-    std::size_t count = 20000;       // sequential round trips per run
+    int runs = 5;
+    std::size_t count = 50000;       // sequential round trips per run
     std::size_t pipe_count = 100000; // pipelined messages per run
     std::vector<std::size_t> idle_k{1000, 10000};
     double idle_seconds = 30;
