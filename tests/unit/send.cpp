@@ -278,3 +278,34 @@ TEST_CASE("the connection is reset during a burst: sends before the loss succeed
         in_order = in_order && boost::json::parse(got[i]).at("i").as_int64() == static_cast<std::int64_t>(i);
     CHECK(in_order);
 }
+
+TEST_CASE("a send made from a send's completion, with more queued, is written once, in order", "[send]")
+{
+    chatlink_test::server_options so;
+    so.echo = false;
+    test_server srv(so);
+    boost::asio::io_context ioc;
+    chatlink::client c(ioc, options_for(srv.url()));
+    open(ioc, c);
+
+    // "a" completes while "b" waits behind it; its handler sends "c". The
+    // completion runs inside the write loop, which must not then start a
+    // second write of its own.
+    int done = 0;
+    chatlink::error_code first_error;
+    auto note = [&](chatlink::error_code ec, std::size_t) {
+        ++done;
+        if(ec && ! first_error)
+            first_error = ec;
+    };
+    c.async_send(std::string(R"({"m":"a"})"), [&](chatlink::error_code ec, std::size_t n) {
+        note(ec, n);
+        c.async_send(std::string(R"({"m":"c"})"), note);
+    });
+    c.async_send(std::string(R"({"m":"b"})"), note);
+    REQUIRE(run_until(ioc, [&] { return done == 3 && srv.received().size() >= 3; }));
+    CHECK(! first_error);
+    // Anything written twice would arrive by now.
+    run_until(ioc, [] { return false; }, 200ms);
+    CHECK(srv.received() == std::vector<std::string>{R"({"m":"a"})", R"({"m":"b"})", R"({"m":"c"})"});
+}
