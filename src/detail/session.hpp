@@ -1006,8 +1006,7 @@ private:
             return;
         log(log_level::warning, "the connection's operations did not end after its socket was closed: ending it");
         stuck_gen_ = gen_;
-        settle_corked(close_requested_ ? error_code(net::error::operation_aborted)
-                                       : error_code(error::connection_lost));
+        settle_corked(lost_error());
         if(writing_)
         {
             // Its completion will never come (and is ignored if it does).
@@ -1016,8 +1015,7 @@ private:
             queue_.pop_front();
             update_queue_depth();
             if(! op.internal)
-                finish_send(std::move(op.handler), close_requested_
-                    ? error_code(net::error::operation_aborted) : error_code(error::connection_lost), 0);
+                finish_send(std::move(op.handler), lost_error(), 0);
         }
         reading_ = false;
         close_pending_ = false;
@@ -1120,8 +1118,7 @@ private:
     void on_connection_end(error_code ec)
     {
         ++gen_;
-        settle_corked(close_requested_ ? error_code(net::error::operation_aborted)
-                                       : error_code(error::connection_lost));
+        settle_corked(lost_error());
         heartbeat_timer_.cancel();
         connect_timer_.cancel(); // the closing handshake's bound
         close_info info;
@@ -1326,8 +1323,7 @@ private:
         writing_ = false;
         auto op = std::move(queue_.front());
         queue_.pop_front();
-        error_code const lost = close_requested_ ? error_code(net::error::operation_aborted)
-                                                 : error_code(error::connection_lost);
+        error_code const lost = lost_error();
         if(ec)
         {
             ec = lost;
@@ -1356,10 +1352,7 @@ private:
         // Every corked byte before this write's has been written, or never will be.
         settle_corked(ec);
         if(! ec)
-        {
-            bump(messages_sent_, 1);
-            bump(bytes_sent_, n);
-        }
+            count_sent(n);
         update_queue_depth();
         if(! op.internal)
             finish_send(std::move(op.handler), ec, ec ? 0 : n);
@@ -1367,6 +1360,19 @@ private:
         // A completion above may have started the next write already.
         if(! ec && ! writing_ && ! queue_.empty() && state_ == chatlink::state::open)
             do_write();
+    }
+
+    // What a send that did not reach the socket completes with: the app's
+    // close() aborted it, or the connection was lost under it.
+    error_code lost_error() const noexcept
+    {
+        return close_requested_ ? error_code(net::error::operation_aborted) : error_code(error::connection_lost);
+    }
+
+    void count_sent(std::size_t n) noexcept
+    {
+        bump(messages_sent_, 1);
+        bump(bytes_sent_, n);
     }
 
     // Complete the corked sends whose bytes the layer has written, in order;
@@ -1388,10 +1394,7 @@ private:
             update_queue_depth();
             std::size_t const n = ec ? 0 : op.text.size();
             if(! ec)
-            {
-                bump(messages_sent_, 1);
-                bump(bytes_sent_, n);
-            }
+                count_sent(n);
             if(! op.internal)
                 finish_send(std::move(op.handler), ec, n);
         }
