@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Build the libFuzzer targets (fuzz/, clang; the library instrumented, with
-# ASan + UBSan) and run each from its committed seed corpus.
-#   scripts/fuzz.sh          30 s per target (what CI runs), 2 at a time
+# Build only the libFuzzer targets (fuzz/, clang; the library instrumented,
+# with ASan + UBSan; preset `fuzz`) and run each from its committed seed
+# corpus. CI runs them 30 s each in the asan stage (scripts/test.sh --asan).
+#   scripts/fuzz.sh          30 s per target, 2 at a time
 #   scripts/fuzz.sh 600      a long run: 10 minutes per target
 # New corpus entries go to build/fuzz/fuzz/corpus/<target>; a crash leaves
 # its input as build/fuzz/crash-* and fails the run.

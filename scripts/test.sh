@@ -1,20 +1,20 @@
 #!/usr/bin/env bash
 # Build chatlink and run its whole test suite with ctest.
 #   scripts/test.sh          RelWithDebInfo build in build/release
-#   scripts/test.sh --asan   the same suite under AddressSanitizer + UBSan, in build/asan
+#   scripts/test.sh --asan   the same suite under AddressSanitizer + UBSan (clang), in
+#                            build/asan, with each libFuzzer target run for 30 s
 #   scripts/test.sh --tsan   the same suite under ThreadSanitizer, in build/tsan
 # Every sanitizer report is fatal: the test that triggers it fails.
 # Installs the Debian packages it needs when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/deps.sh
-chatlink_install_deps
 
 preset=release
 case "${1:-}" in
-  "") ;;
-  --asan) preset=asan ;;
-  --tsan) preset=tsan ;;
+  "") chatlink_install_deps ;;
+  --asan) preset=asan; chatlink_install_deps clang libclang-rt-14-dev ;;
+  --tsan) preset=tsan; chatlink_install_deps ;;
   *) echo "usage: scripts/test.sh [--asan|--tsan]" >&2; exit 2 ;;
 esac
 
