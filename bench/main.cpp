@@ -7,7 +7,7 @@
 // ratios (see docs/benchmarks.md).
 //
 //   chatlink-bench [--smoke] [--runs N] [--count N] [--pipe-count N]
-//                  [--idle K[,K...]] [--idle-seconds S] [--storm K]
+//                  [--idle K[,K...]] [--idle-seconds S] [--idle-rounds N] [--storm K]
 //                  [--no-compile] [--out DIR]
 //
 // It starts chatlink-bench-server (and chatlink-bench-wspp) from its own
@@ -25,6 +25,7 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <functional>
 #include <map>
 #include <sstream>
 #include <thread>
@@ -43,6 +44,7 @@ struct settings
     std::size_t pipe_count = 100000; // pipelined messages per run
     std::vector<std::size_t> idle_k{1000, 10000};
     double idle_seconds = 30;
+    int idle_rounds = 3; // idle windows per client and K, interleaved; medians reported
     std::chrono::milliseconds heartbeat{25000};
     std::size_t storm_k = 1000;
     std::chrono::milliseconds storm_down{2000};
@@ -165,19 +167,29 @@ std::vector<client_row> throughput(settings const& s)
             }
             continue;
         }
-        // Interleaved, so that drift on the machine hits every client alike.
-        rows[0].seq.add(chatlink_sequential(s.count));
-        rows[1].seq.add(beast_sequential(s.count, false));
-        rows[2].seq.add(beast_sequential(s.count, true));
-        rows[3].seq.add(wspp("seq", s.count, false));
-        rows[4].seq.add(wspp("seq", s.count, true));
-        rows[5].seq.add(tcp_sequential(s.count));
-        rows[0].pipe.add(chatlink_pipelined(s.pipe_count));
-        rows[1].pipe.add(beast_pipelined(s.pipe_count, false));
-        rows[2].pipe.add(beast_pipelined(s.pipe_count, true));
-        rows[3].pipe.add(wspp("pipe", s.pipe_count, false));
-        rows[4].pipe.add(wspp("pipe", s.pipe_count, true));
-        rows[5].pipe.add(tcp_pipelined(s.pipe_count));
+        // Interleaved, so that drift on the machine hits every client alike,
+        // and each round starts with the next client, so that none always
+        // runs first (or always right after another's pipelined burst).
+        std::vector<std::function<void()>> seq{
+            [&] { rows[0].seq.add(chatlink_sequential(s.count)); },
+            [&] { rows[1].seq.add(beast_sequential(s.count, false)); },
+            [&] { rows[2].seq.add(beast_sequential(s.count, true)); },
+            [&] { rows[3].seq.add(wspp("seq", s.count, false)); },
+            [&] { rows[4].seq.add(wspp("seq", s.count, true)); },
+            [&] { rows[5].seq.add(tcp_sequential(s.count)); },
+        };
+        std::vector<std::function<void()>> pipe{
+            [&] { rows[0].pipe.add(chatlink_pipelined(s.pipe_count)); },
+            [&] { rows[1].pipe.add(beast_pipelined(s.pipe_count, false)); },
+            [&] { rows[2].pipe.add(beast_pipelined(s.pipe_count, true)); },
+            [&] { rows[3].pipe.add(wspp("pipe", s.pipe_count, false)); },
+            [&] { rows[4].pipe.add(wspp("pipe", s.pipe_count, true)); },
+            [&] { rows[5].pipe.add(tcp_pipelined(s.pipe_count)); },
+        };
+        for(std::size_t i = 0; i < seq.size(); ++i)
+            seq[(i + static_cast<std::size_t>(round)) % seq.size()]();
+        for(std::size_t i = 0; i < pipe.size(); ++i)
+            pipe[(i + static_cast<std::size_t>(round)) % pipe.size()]();
         std::cerr << "  throughput round " << round + 1 << "/" << s.runs << " done\n";
     }
     return rows;
@@ -250,6 +262,29 @@ idle_row idle(settings const& s, std::string const& client, std::size_t k)
     r.bytes_per_conn = (field(line, "rss_after") - field(line, "rss_before")) / static_cast<double>(k);
     r.cpu_pct = 100 * field(line, "idle_cpu_s") / field(line, "idle_wall_s");
     r.pongs = field(line, "pongs");
+    return r;
+}
+
+// The median of each figure over several rounds (a fresh child process each).
+idle_row median_row(std::vector<idle_row> const& rounds)
+{
+    idle_row r = rounds.front();
+    auto med_of = [&](double idle_row::*f) {
+        std::vector<double> v;
+        for(auto const& x : rounds)
+            v.push_back(x.*f);
+        return median(v);
+    };
+    r.connect_s = med_of(&idle_row::connect_s);
+    r.bytes_per_conn = med_of(&idle_row::bytes_per_conn);
+    r.cpu_pct = med_of(&idle_row::cpu_pct);
+    r.pongs = med_of(&idle_row::pongs);
+    for(auto const& x : rounds)
+        if(! x.ok)
+        {
+            r.ok = false;
+            r.error = x.error;
+        }
     return r;
 }
 
@@ -361,14 +396,23 @@ int run(settings const& s)
     if(! s.idle_k.empty())
     {
         md << "### Idle connections (heartbeat every " << s.heartbeat.count() / 1000.0 << " s, idle "
-           << s.idle_seconds << " s)\n\n"
+           << s.idle_seconds << " s; medians of " << s.idle_rounds << " rounds)\n\n"
            << "| client | K | connect all (s) | memory per connection (KB) | idle CPU (% of a core) | pongs while idle |\n"
            << "|---|---:|---:|---:|---:|---:|\n";
         for(auto k : s.idle_k)
         {
-            std::cerr << "idle: " << k << " connections, " << s.idle_seconds << " s each, raw Beast then chatlink\n";
-            auto const b = idle(s, "beast", k);
-            auto const c = idle(s, "chatlink", k);
+            std::vector<idle_row> bs, cs;
+            for(int round = 0; round < s.idle_rounds; ++round)
+            {
+                std::cerr << "idle: " << k << " connections, " << s.idle_seconds << " s each, raw Beast then chatlink, round "
+                          << round + 1 << "/" << s.idle_rounds << "\n";
+                bs.push_back(idle(s, "beast", k));
+                cs.push_back(idle(s, "chatlink", k));
+                std::cerr << "  idle CPU %: raw Beast " << fmt(bs.back().cpu_pct, 2) << ", chatlink "
+                          << fmt(cs.back().cpu_pct, 2) << "\n";
+            }
+            auto const b = median_row(bs);
+            auto const c = median_row(cs);
             for(auto const* r : {&b, &c})
             {
                 md << "| " << (r->client == "beast" ? "raw Beast" : "chatlink") << " | " << k << " | "
@@ -480,6 +524,7 @@ int main(int argc, char** argv)
                 s.pipe_count = 2000;
                 s.idle_k = {20};
                 s.idle_seconds = 1;
+                s.idle_rounds = 1;
                 s.heartbeat = std::chrono::milliseconds(200);
                 s.storm_k = 20;
                 s.storm_down = std::chrono::milliseconds(300);
@@ -490,6 +535,7 @@ int main(int argc, char** argv)
             else if(a == "--pipe-count") s.pipe_count = std::stoull(value());
             else if(a == "--idle") s.idle_k = list(value());
             else if(a == "--idle-seconds") s.idle_seconds = std::stod(value());
+            else if(a == "--idle-rounds") s.idle_rounds = std::stoi(value());
             else if(a == "--storm") s.storm_k = std::stoull(value());
             else if(a == "--no-compile") s.compile = false;
             else if(a == "--compile-runs") s.compile_runs = std::stoi(value());
@@ -498,8 +544,8 @@ int main(int argc, char** argv)
             else
                 throw std::invalid_argument("unknown option " + a);
         }
-        if(s.runs < 1 || s.count < 10 || s.pipe_count < 1)
-            throw std::invalid_argument("--runs, --count and --pipe-count must be positive");
+        if(s.runs < 1 || s.count < 10 || s.pipe_count < 1 || s.idle_rounds < 1)
+            throw std::invalid_argument("--runs, --count, --pipe-count and --idle-rounds must be positive");
         return run(s);
     }
     catch(std::exception const& e)
