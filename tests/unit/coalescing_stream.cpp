@@ -280,7 +280,7 @@ TEST_CASE("coalescing_stream: the closing frame flushes corked messages first", 
     CHECK_FALSE(f.client.next_layer().unflushed());
 }
 
-TEST_CASE("coalescing_stream: a flush to a reset connection fails; the written prefix is counted", "[coalescing]")
+TEST_CASE("coalescing_stream: a flush to a reset connection fails, the written prefix is counted", "[coalescing]")
 {
     fixture f;
     // The server goes away with RST.
