@@ -14,6 +14,7 @@
 #include "detail/fail_count.hpp"
 #include "detail/fifo.hpp"
 #include "detail/teardown.hpp"
+#include "detail/timer_wheel.hpp"
 #include <chatlink/error.hpp>
 #include <chatlink/url.hpp>
 
@@ -61,6 +62,21 @@ using io_executor = net::io_context::executor_type;
 using io_strand = net::strand<io_executor>;
 using any_strand = net::strand<net::any_io_executor>;
 
+
+// The heartbeat's timer: on an io_context run by one thread, one shared by
+// every client on it (timer_wheel.hpp); otherwise one per connection.
+template<class Strand>
+struct heartbeat_timer_for
+{
+    using type = net::basic_waitable_timer<std::chrono::steady_clock,
+        net::wait_traits<std::chrono::steady_clock>, Strand>;
+};
+
+template<>
+struct heartbeat_timer_for<io_executor>
+{
+    using type = wheel_timer;
+};
 
 inline bool in_strand(io_executor const& ex) noexcept
 {
@@ -202,7 +218,8 @@ class session
     resolver_type resolver_;
     timer_type connect_timer_;
     timer_type retry_timer_;
-    timer_type heartbeat_timer_; // the next ping or the liveness deadline, whichever is first
+    // The next ping or the liveness deadline, whichever is first.
+    typename heartbeat_timer_for<strand_type>::type heartbeat_timer_;
     std::optional<ws_type> ws_;
     beast::flat_buffer buffer_;
     websocket::response_type res_;
@@ -873,15 +890,16 @@ private:
     }
 
     // One timer per connection does both jobs: it fires at the next ping or
-    // at the liveness deadline, whichever comes first. (Asio keeps timers in
-    // one heap per io_context; with 10,000 connections, keeping that heap half
-    // the size is most of the idle CPU saved: docs/benchmarks.md.)
+    // at the liveness deadline, whichever comes first. On an io_context run
+    // by one thread that timer is a slot in the io_context's timer_wheel, and
+    // Asio's timer heap holds none of them (timer_wheel.hpp).
     //
     // Timer coalescing: the deadline is rounded up to a grid shared by every
     // client in the process, 1/32 of the shorter period and at most 250 ms
     // (a 25 s heartbeat is late by at most 1%). A process holding many
     // connections then wakes once per grid step for all the deadlines in it,
-    // rather than once per connection. One connection sees no difference.
+    // rather than once per connection, and the wheel keeps one bucket per
+    // grid step. One connection sees no difference.
     static clock::time_point coalesce(clock::time_point t, std::chrono::milliseconds period) noexcept
     {
         clock::duration const slack = std::min<clock::duration>(std::chrono::milliseconds(250), period / 32);

@@ -43,7 +43,7 @@ struct harness
     bool gone = false;
     std::size_t after = 0; // handler calls after the destructor
 
-    harness(chatlink::client_options opts, action a) : what(a)
+    harness(chatlink::client_options opts, action a, int hint) : ioc(hint), what(a)
     {
         c = std::make_unique<chatlink::client>(ioc, std::move(opts));
         auto const late = [this] {
@@ -111,12 +111,16 @@ chatlink::client_options fast(std::string url)
 
 TEST_CASE("lifetime: destroyed or closed from inside each of its handlers", "[lifetime]")
 {
+    // An io_context run by one thread (one heartbeat timer for all its
+    // clients) and the default one (a timer per client, on a strand).
+    int const hint = GENERATE(1, BOOST_ASIO_CONCURRENCY_HINT_DEFAULT);
+    CAPTURE(hint);
     for(action a : {action::destroy, action::close})
     {
         DYNAMIC_SECTION("on_open, " << name(a))
         {
             test_server srv;
-            harness h(fast(srv.url()), a);
+            harness h(fast(srv.url()), a, hint);
             h.c->on_open([&] { h.act(); });
             h.c->connect("t");
             h.finish();
@@ -126,7 +130,7 @@ TEST_CASE("lifetime: destroyed or closed from inside each of its handlers", "[li
             for(bool typed : {false, true})
             {
                 test_server srv;
-                harness h(fast(srv.url()), a);
+                harness h(fast(srv.url()), a, hint);
                 if(typed)
                     h.c->on("chat", [&](boost::json::value const&) { h.act(); });
                 else
@@ -141,7 +145,7 @@ TEST_CASE("lifetime: destroyed or closed from inside each of its handlers", "[li
         DYNAMIC_SECTION("on_error, " << name(a))
         {
             test_server srv;
-            harness h(fast(srv.url()), a);
+            harness h(fast(srv.url()), a, hint);
             h.c->on_error([&](chatlink::error_code) { h.act(); });
             h.c->connect("t");
             h.wait_open();
@@ -154,7 +158,7 @@ TEST_CASE("lifetime: destroyed or closed from inside each of its handlers", "[li
             for(int which = 0; which < 3; ++which)
             {
                 test_server srv;
-                harness h(fast(srv.url()), a);
+                harness h(fast(srv.url()), a, hint);
                 if(which == 0)
                     h.c->on_close([&](chatlink::close_info const&) { h.act(); });
                 else if(which == 1)
@@ -175,7 +179,7 @@ TEST_CASE("lifetime: destroyed or closed from inside each of its handlers", "[li
             test_server srv;
             auto opts = fast(srv.url());
             opts.heartbeat.interval = 20ms;
-            harness h(opts, a);
+            harness h(opts, a, hint);
             h.c->on_heartbeat([&](std::chrono::microseconds) { h.act(); });
             h.c->connect("t");
             h.finish();
@@ -185,7 +189,7 @@ TEST_CASE("lifetime: destroyed or closed from inside each of its handlers", "[li
             server_options so;
             so.refuse_status = 401;
             test_server srv(so);
-            harness h(fast(srv.url()), a);
+            harness h(fast(srv.url()), a, hint);
             h.c->on_give_up([&](chatlink::error_code) { h.act(); });
             h.c->connect("t");
             h.finish();
@@ -195,7 +199,7 @@ TEST_CASE("lifetime: destroyed or closed from inside each of its handlers", "[li
             for(bool on_send : {false, true})
             {
                 test_server srv;
-                harness h(fast(srv.url()), a);
+                harness h(fast(srv.url()), a, hint);
                 h.c->async_connect("t", [&](chatlink::error_code) {
                     if(! on_send)
                         h.act();
@@ -213,12 +217,16 @@ TEST_CASE("lifetime: destroyed or closed from inside each of its handlers", "[li
 
 TEST_CASE("lifetime: destroyed or closed during each phase of a connection", "[lifetime]")
 {
+    // An io_context run by one thread (one heartbeat timer for all its
+    // clients) and the default one (a timer per client, on a strand).
+    int const hint = GENERATE(1, BOOST_ASIO_CONCURRENCY_HINT_DEFAULT);
+    CAPTURE(hint);
     for(action a : {action::destroy, action::close})
     {
         DYNAMIC_SECTION("resolve, " << name(a))
         {
             test_server srv;
-            harness h(fast("http://localhost:" + std::to_string(srv.port())), a);
+            harness h(fast("http://localhost:" + std::to_string(srv.port())), a, hint);
             h.c->connect("t");
             h.act(); // before the io_context ran: the resolve is under way
             h.finish();
@@ -231,7 +239,7 @@ TEST_CASE("lifetime: destroyed or closed during each phase of a connection", "[l
                 server_options so;
                 so.never_upgrade = true; // TCP accepted, then silence
                 test_server srv(so);
-                harness h(fast(srv.url(scheme)), a);
+                harness h(fast(srv.url(scheme)), a, hint);
                 h.c->on_state_change([&](chatlink::state) {});
                 h.c->connect("t");
                 // Let it reach the server: the TCP connect is done, the TLS
@@ -249,7 +257,7 @@ TEST_CASE("lifetime: destroyed or closed during each phase of a connection", "[l
         DYNAMIC_SECTION("open, with sends in flight, " << name(a))
         {
             test_server srv;
-            harness h(fast(srv.url()), a);
+            harness h(fast(srv.url()), a, hint);
             h.c->connect("t");
             REQUIRE(run_until(h.ioc, [&] { return h.c->state() == chatlink::state::open; }));
             std::size_t done = 0;
@@ -264,7 +272,7 @@ TEST_CASE("lifetime: destroyed or closed during each phase of a connection", "[l
             test_server srv;
             auto opts = fast(srv.url());
             opts.reconnect = chatlink::fixed_delay(60s);
-            harness h(opts, a);
+            harness h(opts, a, hint);
             h.c->connect("t");
             REQUIRE(run_until(h.ioc, [&] { return h.c->state() == chatlink::state::open; }));
             srv.close_all(1011);

@@ -25,12 +25,18 @@ using chatlink_test::run_until;
 using chatlink_test::test_server;
 using clk = std::chrono::steady_clock;
 
+// The heartbeat tests run on both kinds of io_context: one run by one thread
+// (its clients share one timer, detail/timer_wheel.hpp), and the default one
+// (a timer per connection, on a strand).
+constexpr int one_thread = 1;
+constexpr int many_threads = BOOST_ASIO_CONCURRENCY_HINT_DEFAULT;
+
 TEST_CASE("a silent server is declared dead within the timeout plus 20%, then the client reconnects", "[heartbeat][reconnect]")
 {
     chatlink_test::server_options so;
     so.silent_after_open = true;
     test_server srv(so);
-    boost::asio::io_context ioc;
+    boost::asio::io_context ioc(GENERATE(one_thread, many_threads));
     auto opts = options_for(srv.url());
     opts.heartbeat.interval = 100ms;
     opts.heartbeat.timeout = 400ms;
@@ -63,7 +69,7 @@ TEST_CASE("pings leave on schedule, a server ping gets its pong, the RTT is repo
     chatlink_test::server_options so;
     so.echo = false; // pings are answered with pongs; nothing else comes back
     test_server srv(so);
-    boost::asio::io_context ioc;
+    boost::asio::io_context ioc(GENERATE(one_thread, many_threads));
     auto opts = options_for(srv.url());
     opts.heartbeat.interval = 50ms;
     chatlink::client c(ioc, opts);
@@ -274,7 +280,7 @@ TEST_CASE("durations too long for the clock mean never, not an overflow", "[hear
     // nanoseconds; the session clamps every wait to a century (UBSan, in the
     // sanitizer build, reports the overflow this test once hit).
     test_server srv;
-    boost::asio::io_context ioc;
+    boost::asio::io_context ioc(GENERATE(one_thread, many_threads));
     auto opts = options_for(srv.url());
     opts.connect_timeout = std::chrono::milliseconds::max();
     opts.heartbeat.interval = std::chrono::milliseconds::max();
