@@ -104,8 +104,10 @@ public:
         ws.async_read(buf, [this](error_code ec, std::size_t) {
             if(ec)
                 return fail("read", ec);
-            auto const now = clock::now();
+            // The round trip ends when the app holds the reply: parsed, for
+            // the + JSON client, as chatlink's on_message holds it.
             sink += consume(buf, parse_json, ec);
+            auto const now = clock::now();
             if(ec)
                 return fail("parse", ec);
             buf.consume(buf.size());

@@ -39,7 +39,7 @@ using chatlink_test::self_dir;
 struct settings
 {
     bool smoke = false;
-    int runs = 5;
+    int runs = 9; // throughput rounds; medians reported
     std::size_t count = 50000;       // sequential round trips per run
     std::size_t pipe_count = 100000; // pipelined messages per run
     std::vector<std::size_t> idle_k{1000, 10000};

@@ -2,7 +2,7 @@
 # Build chatlink (release) and run every benchmark of bench/, with its
 # baselines in the same run: prints the table of docs/benchmarks.md and writes
 # build/bench/results.md, build/bench/throughput.dat and build/bench/benchmarks.png.
-#   scripts/bench.sh [chatlink-bench options...]     e.g. --runs 5, --idle 1000
+#   scripts/bench.sh [chatlink-bench options...]     e.g. --runs 3, --idle 1000
 # Takes about 10 minutes on 2 cores once built (most of it idle windows and compiles).
 set -euo pipefail
 cd "$(dirname "$0")/.."
