@@ -3,7 +3,7 @@
 # baselines in the same run: prints the table of docs/benchmarks.md and writes
 # build/bench/results.md, build/bench/throughput.dat and build/bench/benchmarks.png.
 #   scripts/bench.sh [chatlink-bench options...]     e.g. --runs 3, --idle 1000
-# Takes about 10 minutes on 2 cores once built (most of it idle windows and compiles).
+# Takes about 11 minutes on 2 cores once built (most of it idle windows and compiles).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/deps.sh
