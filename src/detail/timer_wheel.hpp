@@ -120,10 +120,6 @@ public:
 
     ~wheel_timer() { cancel(); }
 
-    executor_type get_executor() const noexcept { return ex_; }
-
-    clock::time_point expiry() const noexcept { return due_; }
-
     std::size_t expires_at(clock::time_point t)
     {
         auto const n = cancel();
@@ -225,10 +221,7 @@ void timer_wheel::tick()
     }
     ticking_ = false;
     if(live_ == 0)
-    {
-        buckets_.clear(); // only emptied slots are left
-        disarm();
-    }
+        buckets_.clear(); // emptied slots only; no wait is pending (any armed during the tick was disarmed by remove())
     else if(buckets_.begin()->first < armed_)
         arm(buckets_.begin()->first);
 }

@@ -12,6 +12,13 @@
 
 namespace chatlink_test {
 
+/// The two kinds of io_context a client treats differently, for tests that
+/// run on both (GENERATE(one_thread, many_threads)): one run by one thread,
+/// whose clients share one heartbeat timer (src/detail/timer_wheel.hpp) and
+/// need no strand, and the default one (a strand and a timer per client).
+constexpr int one_thread = 1;
+constexpr int many_threads = BOOST_ASIO_CONCURRENCY_HINT_DEFAULT;
+
 /// Run `ioc` until `pred()` holds or `limit` passes; returns `pred()`.
 /// Bounded in time whatever the client does.
 template<class Pred>

@@ -111,9 +111,7 @@ chatlink::client_options fast(std::string url)
 
 TEST_CASE("lifetime: destroyed or closed from inside each of its handlers", "[lifetime]")
 {
-    // An io_context run by one thread (one heartbeat timer for all its
-    // clients) and the default one (a timer per client, on a strand).
-    int const hint = GENERATE(1, BOOST_ASIO_CONCURRENCY_HINT_DEFAULT);
+    int const hint = GENERATE(chatlink_test::one_thread, chatlink_test::many_threads);
     CAPTURE(hint);
     for(action a : {action::destroy, action::close})
     {
@@ -217,9 +215,7 @@ TEST_CASE("lifetime: destroyed or closed from inside each of its handlers", "[li
 
 TEST_CASE("lifetime: destroyed or closed during each phase of a connection", "[lifetime]")
 {
-    // An io_context run by one thread (one heartbeat timer for all its
-    // clients) and the default one (a timer per client, on a strand).
-    int const hint = GENERATE(1, BOOST_ASIO_CONCURRENCY_HINT_DEFAULT);
+    int const hint = GENERATE(chatlink_test::one_thread, chatlink_test::many_threads);
     CAPTURE(hint);
     for(action a : {action::destroy, action::close})
     {

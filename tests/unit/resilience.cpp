@@ -19,17 +19,13 @@
 
 using namespace std::chrono_literals;
 using chatlink_test::connect;
+using chatlink_test::many_threads;
+using chatlink_test::one_thread;
 using chatlink_test::open;
 using chatlink_test::options_for;
 using chatlink_test::run_until;
 using chatlink_test::test_server;
 using clk = std::chrono::steady_clock;
-
-// The heartbeat tests run on both kinds of io_context: one run by one thread
-// (its clients share one timer, detail/timer_wheel.hpp), and the default one
-// (a timer per connection, on a strand).
-constexpr int one_thread = 1;
-constexpr int many_threads = BOOST_ASIO_CONCURRENCY_HINT_DEFAULT;
 
 TEST_CASE("a silent server is declared dead within the timeout plus 20%, then the client reconnects", "[heartbeat][reconnect]")
 {

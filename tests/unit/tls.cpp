@@ -190,8 +190,7 @@ TEST_CASE("an unreadable CA file fails the connect, not the process", "[tls]")
 TEST_CASE("over wss:// the heartbeat measures RTT and the client reconnects", "[tls][heartbeat][reconnect]")
 {
     test_server srv(tls_server(pki().issue("DNS:localhost,IP:127.0.0.1")));
-    // Both kinds of io_context: see resilience.cpp.
-    boost::asio::io_context ioc(GENERATE(1, BOOST_ASIO_CONCURRENCY_HINT_DEFAULT));
+    boost::asio::io_context ioc(GENERATE(chatlink_test::one_thread, chatlink_test::many_threads));
     auto opts = trusting("wss://localhost:" + std::to_string(srv.port()));
     opts.heartbeat.interval = 50ms;
     opts.reconnect = chatlink::fixed_delay(50ms);
