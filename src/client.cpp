@@ -5,6 +5,8 @@
 #include <chatlink/client.hpp>
 #include <chatlink/url.hpp>
 
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/json/serialize.hpp>
 
 namespace chatlink {
@@ -25,7 +27,14 @@ std::shared_ptr<session_iface> make_session(net::any_io_executor ex, client_opti
 } // namespace detail
 
 client::client(executor_type ex, client_options opts)
-    : impl_(detail::make_session(std::move(ex), std::move(opts)))
+    : impl_(detail::make_session(ex, std::move(opts)))
+    , ex_(std::move(ex))
+{
+}
+
+client::client(client&& other) noexcept
+    : impl_(std::move(other.impl_))
+    , ex_(other.ex_) // the moved-from client keeps it, for its completions
 {
 }
 
@@ -36,6 +45,7 @@ client& client::operator=(client&& other) noexcept
         if(impl_)
             impl_->detach();
         impl_ = std::move(other.impl_);
+        ex_ = other.ex_;
     }
     return *this;
 }
@@ -48,77 +58,109 @@ client::~client()
 
 client::executor_type client::get_executor() const noexcept
 {
-    return impl_->get_executor();
+    return impl_ ? impl_->get_executor() : ex_;
 }
 
-void client::on_open(std::function<void()> handler)
+namespace {
+
+template<class Handler, class... Args>
+void post_result(net::any_io_executor const& ex, Handler h, Args... args)
 {
-    impl_->add_open_handler(std::move(handler));
+    auto hex = net::get_associated_executor(h, ex);
+    net::post(ex, [hex, h = std::move(h), args...]() mutable {
+        net::dispatch(hex, [h = std::move(h), args...]() mutable { std::move(h)(args...); });
+    });
 }
 
-void client::on_message(std::function<void(boost::json::value const&)> handler)
+} // namespace
+
+void client::fail_moved_from(executor_type const& ex, detail::connect_handler h)
 {
-    impl_->add_message_handler(std::move(handler));
+    post_result(ex, std::move(h), error_code(net::error::bad_descriptor));
 }
 
-void client::on(std::string type, std::function<void(boost::json::value const&)> handler)
+void client::fail_moved_from(executor_type const& ex, detail::send_handler h)
 {
-    impl_->add_type_handler(std::move(type), std::move(handler));
+    post_result(ex, std::move(h), error_code(net::error::bad_descriptor), std::size_t(0));
 }
 
-void client::on_close(std::function<void(close_info const&)> handler)
+subscription client::subscribe(std::uint64_t id) const
 {
-    impl_->add_close_handler(std::move(handler));
+    return subscription(impl_, id);
 }
 
-void client::on_error(std::function<void(error_code)> handler)
+subscription client::on_open(std::function<void()> handler)
 {
-    impl_->add_error_handler(std::move(handler));
+    return impl_ ? subscribe(impl_->add_open_handler(std::move(handler))) : subscription();
 }
 
-void client::on_give_up(std::function<void(error_code)> handler)
+subscription client::on_message(std::function<void(boost::json::value const&)> handler)
 {
-    impl_->add_give_up_handler(std::move(handler));
+    return impl_ ? subscribe(impl_->add_message_handler(std::move(handler))) : subscription();
 }
 
-void client::on_state_change(std::function<void(chatlink::state)> handler)
+subscription client::on(std::string type, std::function<void(boost::json::value const&)> handler)
 {
-    impl_->add_state_handler(std::move(handler));
+    return impl_ ? subscribe(impl_->add_type_handler(std::move(type), std::move(handler))) : subscription();
 }
 
-void client::on_reconnect(std::function<void(reconnect_info const&)> handler)
+subscription client::on_close(std::function<void(close_info const&)> handler)
 {
-    impl_->add_reconnect_handler(std::move(handler));
+    return impl_ ? subscribe(impl_->add_close_handler(std::move(handler))) : subscription();
 }
 
-void client::on_heartbeat(std::function<void(std::chrono::microseconds)> handler)
+subscription client::on_error(std::function<void(error_code)> handler)
 {
-    impl_->add_heartbeat_handler(std::move(handler));
+    return impl_ ? subscribe(impl_->add_error_handler(std::move(handler))) : subscription();
+}
+
+subscription client::on_give_up(std::function<void(error_code)> handler)
+{
+    return impl_ ? subscribe(impl_->add_give_up_handler(std::move(handler))) : subscription();
+}
+
+subscription client::on_state_change(std::function<void(chatlink::state)> handler)
+{
+    return impl_ ? subscribe(impl_->add_state_handler(std::move(handler))) : subscription();
+}
+
+subscription client::on_reconnect(std::function<void(reconnect_info const&)> handler)
+{
+    return impl_ ? subscribe(impl_->add_reconnect_handler(std::move(handler))) : subscription();
+}
+
+subscription client::on_heartbeat(std::function<void(std::chrono::microseconds)> handler)
+{
+    return impl_ ? subscribe(impl_->add_heartbeat_handler(std::move(handler))) : subscription();
 }
 
 void client::start()
 {
-    impl_->start();
+    if(impl_)
+        impl_->start();
 }
 
 void client::reconnect_now()
 {
-    impl_->reconnect_now();
+    if(impl_)
+        impl_->reconnect_now();
 }
 
 client_stats client::stats() const
 {
-    return impl_->stats();
+    return impl_ ? impl_->stats() : client_stats{};
 }
 
 void client::connect(std::string token)
 {
-    impl_->async_connect(std::move(token), detail::connect_handler());
+    if(impl_)
+        impl_->async_connect(std::move(token), detail::connect_handler());
 }
 
 void client::send(std::string text)
 {
-    impl_->async_send(std::move(text), detail::send_handler());
+    if(impl_)
+        impl_->async_send(std::move(text), detail::send_handler());
 }
 
 void client::send(char const* text)
@@ -133,22 +175,38 @@ void client::send(boost::json::value const& msg)
 
 void client::close(std::uint16_t code, std::string reason)
 {
-    impl_->close(code, std::move(reason));
+    if(impl_)
+        impl_->close(code, std::move(reason));
 }
 
 chatlink::state client::state() const noexcept
 {
-    return impl_->state();
+    return impl_ ? impl_->state() : chatlink::state::stopped;
 }
 
 int client::last_http_status() const noexcept
 {
-    return impl_->last_http_status();
+    return impl_ ? impl_->last_http_status() : 0;
 }
 
 std::string client::serialize(boost::json::value const& v)
 {
     return boost::json::serialize(v);
+}
+
+//------------------------------------------------------------------------------
+
+void subscription::remove() noexcept
+{
+    if(auto s = session_.lock())
+        s->remove_handler(id_);
+    session_.reset();
+}
+
+bool subscription::active() const noexcept
+{
+    auto s = session_.lock();
+    return s && s->has_handler(id_);
 }
 
 } // namespace chatlink

@@ -190,4 +190,46 @@ void file_store::remove(std::string_view key)
     store(path_, obj);
 }
 
+std::optional<std::string> read_token(credential_store& store,
+    std::string_view key, std::string_view token_field, error_code& ec)
+{
+    ec = {};
+    std::optional<std::string> entry;
+    try
+    {
+        entry = store.get(key);
+    }
+    catch(boost::system::system_error const& e)
+    {
+        ec = e.code();
+        return std::nullopt;
+    }
+    if(! entry)
+    {
+        ec = error::not_logged_in;
+        return std::nullopt;
+    }
+    error_code pec;
+    auto const v = boost::json::parse(*entry, pec);
+    boost::json::value const* t = nullptr;
+    if(! pec && v.is_object())
+        t = v.get_object().if_contains(token_field);
+    if(! t || ! t->is_string())
+    {
+        ec = error::store_corrupt;
+        return std::nullopt;
+    }
+    return std::string(t->get_string());
+}
+
+void write_login(credential_store& store, std::string_view key,
+    std::string_view token, std::string_view user, std::string_view token_field)
+{
+    boost::json::object entry;
+    entry[token_field] = token;
+    if(! user.empty())
+        entry["user"] = user;
+    store.set(key, boost::json::serialize(entry));
+}
+
 } // namespace chatlink

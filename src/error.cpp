@@ -67,7 +67,49 @@ public:
     }
 };
 
+class condition_category_impl : public boost::system::error_category
+{
+public:
+    condition_category_impl() noexcept : error_category(0x8a3c1e5f27d4b902ULL) {}
+
+    char const* name() const noexcept override { return "chatlink.condition"; }
+
+    std::string message(int ev) const override
+    {
+        switch(static_cast<condition>(ev))
+        {
+        case condition::transient:   return "a failure that may go away on its own";
+        case condition::credentials: return "the credentials were refused or are missing";
+        case condition::fatal:       return "a failure that retrying cannot help";
+        }
+        return "chatlink condition " + std::to_string(ev);
+    }
+
+    bool equivalent(error_code const& ec, int cv) const noexcept override
+    {
+        if(! ec)
+            return false;
+        condition c = condition::transient;
+        if(ec == error::auth_rejected || ec == error::not_logged_in || ec == error::store_corrupt)
+            c = condition::credentials;
+        else if(ec == error::invalid_url || ec == error::tls_verify_failed)
+            c = condition::fatal;
+        return static_cast<int>(c) == cv;
+    }
+
+    bool equivalent(int code, boost::system::error_condition const& cond) const noexcept override
+    {
+        return cond.category() == *this && cond.value() == code;
+    }
+};
+
 } // namespace
+
+boost::system::error_category const& condition_category() noexcept
+{
+    static condition_category_impl const cat;
+    return cat;
+}
 
 boost::system::error_category const& error_category() noexcept
 {

@@ -12,18 +12,6 @@
 
 namespace chatlink {
 
-failure_kind classify(error_code const& ec, std::optional<std::uint16_t>) noexcept
-{
-    if(ec == error::auth_rejected || ec == error::not_logged_in)
-        return failure_kind::credentials;
-    if(ec == error::invalid_url || ec == error::tls_verify_failed)
-        return failure_kind::fatal;
-    // Everything else (network errors, timeouts, handshake_failed with 5xx
-    // and other statuses, close frames 1001/1006/1011/..., message_too_big,
-    // heartbeat_timeout) may go away on its own.
-    return failure_kind::transient;
-}
-
 std::chrono::milliseconds backoff_ceiling(std::size_t attempt,
     std::chrono::milliseconds initial, std::chrono::milliseconds max, double multiplier) noexcept
 {
@@ -46,9 +34,9 @@ public:
     explicit fixed_policy(std::chrono::milliseconds d) : delay_(d) {}
 
     std::optional<std::chrono::milliseconds>
-    next_delay(std::size_t, error_code const&, failure_kind kind) override
+    next_delay(std::size_t, error_code const& cause) override
     {
-        if(kind != failure_kind::transient)
+        if(cause != condition::transient)
             return std::nullopt;
         return delay_;
     }
@@ -69,9 +57,9 @@ public:
     }
 
     std::optional<std::chrono::milliseconds>
-    next_delay(std::size_t attempt, error_code const&, failure_kind kind) override
+    next_delay(std::size_t attempt, error_code const& cause) override
     {
-        if(kind != failure_kind::transient)
+        if(cause != condition::transient)
             return std::nullopt;
         auto const ceiling = backoff_ceiling(attempt, initial_, max_, multiplier_);
         double u;
@@ -89,7 +77,7 @@ class never_policy : public reconnect_policy
 {
 public:
     std::optional<std::chrono::milliseconds>
-    next_delay(std::size_t, error_code const&, failure_kind) override
+    next_delay(std::size_t, error_code const&) override
     {
         return std::nullopt;
     }
@@ -97,15 +85,15 @@ public:
 
 class function_policy : public reconnect_policy
 {
-    std::function<std::optional<std::chrono::milliseconds>(std::size_t, error_code const&, failure_kind)> f_;
+    std::function<std::optional<std::chrono::milliseconds>(std::size_t, error_code const&)> f_;
 
 public:
     explicit function_policy(decltype(f_) f) : f_(std::move(f)) {}
 
     std::optional<std::chrono::milliseconds>
-    next_delay(std::size_t attempt, error_code const& ec, failure_kind kind) override
+    next_delay(std::size_t attempt, error_code const& ec) override
     {
-        return f_ ? f_(attempt, ec, kind) : std::nullopt;
+        return f_ ? f_(attempt, ec) : std::nullopt;
     }
 };
 
@@ -128,7 +116,7 @@ std::shared_ptr<reconnect_policy> never_reconnect()
 }
 
 std::shared_ptr<reconnect_policy> make_reconnect_policy(
-    std::function<std::optional<std::chrono::milliseconds>(std::size_t, error_code const&, failure_kind)> f)
+    std::function<std::optional<std::chrono::milliseconds>(std::size_t, error_code const&)> f)
 {
     return std::make_shared<function_policy>(std::move(f));
 }

@@ -120,7 +120,21 @@ endpoint make_endpoint(
     }
 
     std::string query = u.has_query() ? std::string(u.encoded_query()) : std::string();
-    std::string shown = query;
+    // What is printed: a token already in the URL's query is hidden too.
+    std::string shown;
+    if(u.has_query())
+    {
+        for(auto const& param : u.params())
+        {
+            if(! shown.empty())
+                shown += '&';
+            shown += encode_component(param.key);
+            if(! token_param.empty() && param.key == token_param)
+                shown += "=***";
+            else if(param.has_value)
+                shown += "=" + encode_component(param.value);
+        }
+    }
     if(! token_param.empty())
     {
         auto const key = encode_component(token_param);

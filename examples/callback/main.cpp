@@ -38,13 +38,20 @@ int main(int argc, char** argv)
         std::cout << "closed: " << chatlink::error_name(info.error) << "\n";
     });
 
-    // Connect with the user's token, then say hello.
+    // Connect with the user's token, then say hello. A failed connect leaves
+    // the default policy's retry armed (300 s): close() ends it, and run()
+    // returns.
+    int status = EXIT_SUCCESS;
     c.async_connect(argv[2], [&](chatlink::error_code ec) {
         if(ec)
-            return void(std::cerr << "connect: " << ec.message() << "\n");
+        {
+            std::cerr << "connect: " << chatlink::error_name(ec) << ": " << ec.message() << "\n";
+            status = EXIT_FAILURE;
+            return c.close();
+        }
         c.send(boost::json::value{{"type", "chat"}, {"to", "all"}, {"text", "hello"}});
     });
 
     ioc.run();
-    return EXIT_SUCCESS;
+    return status;
 }

@@ -17,6 +17,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -109,7 +110,11 @@ settings parse_args(int argc, char** argv)
         else if(arg == "--server")
             st.opts.url = value(), have_server = true;
         else if(arg == "--token")
+        {
             st.token = value();
+            if(st.token->empty())
+                throw usage_error("--token must not be empty");
+        }
         else if(arg == "--store")
             st.store_file = value();
         else if(arg == "--login")
@@ -172,6 +177,15 @@ settings parse_args(int argc, char** argv)
         throw usage_error("--user goes with --login");
     if(! have_server)
         throw usage_error("--server is required");
+    {
+        // Checked before any event: a URL that cannot work is bad usage,
+        // not a network failure. Not echoed: it may hold a token.
+        chatlink::error_code ec;
+        chatlink::make_endpoint(st.opts.url, "t", st.opts.path, st.opts.token_param, ec);
+        if(ec)
+            throw usage_error("--server: not a usable URL (http://, https://, ws:// or wss://, "
+                "with a host, and a port from 1 to 65535 if any)");
+    }
     if(! st.token && ! st.store_file)
         throw usage_error("give --token or --store");
     return st;
@@ -185,13 +199,8 @@ int run_login_logout(settings const& st)
         if(st.logout)
             store.remove(st.opts.store_key);
         else
-        {
-            json::object entry;
-            entry["token"] = *st.login;
-            if(st.user)
-                entry["user"] = *st.user;
-            store.set(st.opts.store_key, json::serialize(entry));
-        }
+            chatlink::write_login(store, st.opts.store_key, *st.login, st.user ? *st.user : "",
+                st.opts.store_token_field);
         return exit_ok;
     }
     catch(boost::system::system_error const& e)
@@ -311,7 +320,7 @@ public:
         });
         client_.on_give_up([this](chatlink::error_code cause) {
             emit("give_up", {{"cause", chatlink::error_name(cause)}});
-            give_up_code_ = chatlink::classify(cause) == chatlink::failure_kind::credentials
+            give_up_code_ = cause == chatlink::condition::credentials
                 ? exit_credentials : exit_gave_up;
         });
         client_.on_heartbeat([this](std::chrono::microseconds rtt) {
@@ -352,6 +361,10 @@ private:
     static chatlink::client_options client_options(settings const& st)
     {
         auto opts = st.opts;
+        // A closing handshake takes one round trip: a server that has not
+        // answered in a second is not going to, and a signal must end the
+        // program promptly (a server that floods and never reads, say).
+        opts.close_timeout = std::min<std::chrono::milliseconds>(opts.connect_timeout, std::chrono::seconds(1));
         if(st.store_file)
             opts.store = std::make_shared<chatlink::file_store>(*st.store_file);
         bool const verbose = st.verbose;
@@ -376,12 +389,14 @@ private:
         }
         else
         {
-            std::cout << event;
+            // Text for a terminal: whatever the server sent (a close reason,
+            // a message) has its control characters escaped, so that it can
+            // neither repaint the terminal nor forge a line.
+            std::string line = event;
             for(auto const& kv : fields)
-                std::cout << " " << std::string(kv.key()) << "="
-                          << (kv.value().is_string() ? std::string(kv.value().get_string())
-                                                     : json::serialize(kv.value()));
-            std::cout << "\n";
+                line += " " + std::string(kv.key()) + "=" +
+                    (kv.value().is_string() ? std::string(kv.value().get_string()) : json::serialize(kv.value()));
+            std::cout << chatlink_cli::terminal_safe(line) << "\n";
         }
         std::cout.flush();
     }

@@ -16,6 +16,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace chatlink_cli {
 
@@ -87,6 +88,38 @@ inline std::shared_ptr<chatlink::reconnect_policy> parse_policy(std::string cons
         return chatlink::exponential_backoff(lo, hi);
     }
     throw usage_error("--reconnect: '" + v + "' is not fixed:DUR, backoff:MIN..MAX or never");
+}
+
+// Text safe to print on a terminal: C0 control characters (newlines and
+// ESC included), DEL and the C1 controls (U+0080 to U+009F, which some
+// terminals obey) are written as \xNN or \u00NN; everything else, UTF-8
+// included, is kept.
+inline std::string terminal_safe(std::string_view s)
+{
+    static char const hex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(s.size());
+    for(std::size_t i = 0; i < s.size(); ++i)
+    {
+        auto const c = static_cast<unsigned char>(s[i]);
+        if(c < 0x20 || c == 0x7f)
+        {
+            out += "\\x";
+            out += hex[c >> 4];
+            out += hex[c & 0xf];
+        }
+        else if(c == 0xc2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
+            static_cast<unsigned char>(s[i + 1]) <= 0x9f)
+        {
+            auto const d = static_cast<unsigned char>(s[++i]);
+            out += "\\u00";
+            out += hex[d >> 4];
+            out += hex[d & 0xf];
+        }
+        else
+            out += static_cast<char>(c);
+    }
+    return out;
 }
 
 } // namespace chatlink_cli

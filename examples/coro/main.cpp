@@ -55,6 +55,8 @@ int main(int argc, char** argv)
         c.close();
     });
 
+    // A failed connect leaves the default policy's retry armed (300 s):
+    // close() ends it, and run() returns.
     int status = EXIT_SUCCESS;
     net::co_spawn(ioc, chat(c, argv[2]), [&](std::exception_ptr e) {
         if(! e)
@@ -62,6 +64,7 @@ int main(int argc, char** argv)
         try { std::rethrow_exception(e); }
         catch(std::exception const& ex) { std::cerr << "error: " << ex.what() << "\n"; }
         status = EXIT_FAILURE;
+        c.close();
     });
     ioc.run();
     return status;

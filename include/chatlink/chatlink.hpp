@@ -12,6 +12,7 @@
 #include <chatlink/error.hpp>
 #include <chatlink/reconnect_policy.hpp>
 #include <chatlink/state.hpp>
+#include <chatlink/subscription.hpp>
 #include <chatlink/url.hpp>
 
 #endif

@@ -10,6 +10,7 @@
 #include <chatlink/detail/session_fwd.hpp>
 #include <chatlink/error.hpp>
 #include <chatlink/state.hpp>
+#include <chatlink/subscription.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
@@ -42,6 +43,12 @@ namespace chatlink {
     called from any thread; calls are serialised on the client's strand in
     the order they were made from one thread.
 
+    @par Order
+    Calls take effect in the order they were made from one thread: at once
+    when made on the client's executor (from one of its handlers), in call
+    order on the executor otherwise. Sends complete in the order they were
+    made, whatever their result.
+
     @par Lifetime
     Destroying the client is safe at any time: no event handler
     (`on_open`, `on_message`, `on`, `on_close`, `on_error`) runs after the
@@ -49,8 +56,14 @@ namespace chatlink {
     not running other handlers of this client), the connection is closed
     (1001, "going away", if it was open), and outstanding `async_*`
     operations complete with `net::error::operation_aborted`.
+
+    @par Moved-from clients
+    A moved-from client is `stopped`: its observers are safe, its event
+    handlers are dropped, and its operations complete with
+    `net::error::bad_descriptor` (as a moved-from Asio socket's do) on the
+    executor it was made on.
 */
-class client
+class CHATLINK_DECL client
 {
 public:
     /// The type of the executor all handlers run on (a strand).
@@ -68,7 +81,13 @@ public:
     */
     explicit client(executor_type ex, client_options opts = {});
 
-    /// Construct a client on an execution context (such as an `io_context`).
+    /** Construct a client on an execution context (such as an `io_context`).
+        Performs no I/O.
+
+        @param ctx The context; the client runs on its executor, as with the
+        executor constructor.
+        @param opts The client's settings.
+    */
     template<class ExecutionContext,
         class = std::enable_if_t<std::is_convertible<
             ExecutionContext&, net::execution_context&>::value>>
@@ -77,7 +96,19 @@ public:
     {
     }
 
-    client(client&&) noexcept = default;
+    /** Move constructor: `other`'s connection and handlers now belong to
+        this client.
+
+        @param other The client to move from.
+    */
+    client(client&& other) noexcept;
+
+    /** Move assignment: this client's own connection is closed as by the
+        destructor, then it takes over `other`'s.
+
+        @param other The client to move from.
+        @return `*this`.
+    */
     client& operator=(client&& other) noexcept;
     client(client const&) = delete;
     client& operator=(client const&) = delete;
@@ -85,47 +116,88 @@ public:
     /// Close the connection and detach every handler (see Lifetime).
     ~client();
 
-    /// Return the executor (strand) all handlers run on.
+    /** Return the executor all handlers run on.
+
+        @return The client's strand (or the one-thread `io_context`'s executor).
+    */
     executor_type get_executor() const noexcept;
 
     //--------------------------------------------------------------------------
     // Events
 
-    /// Add a handler called each time a connection opens.
-    void on_open(std::function<void()> handler);
+    /** Add a handler called each time a connection opens, before sends held
+        while not open are written.
 
-    /// Add a handler called with every JSON object the server sends.
-    void on_message(std::function<void(boost::json::value const&)> handler);
+        @param handler Called as `void()`.
+        @return What removes the handler.
+    */
+    subscription on_open(std::function<void()> handler);
+
+    /** Add a handler called with every JSON object the server sends.
+
+        @param handler Called as `void(boost::json::value const& msg)`; `msg`
+        is valid during the call only.
+        @return What removes the handler.
+    */
+    subscription on_message(std::function<void(boost::json::value const&)> handler);
 
     /** Add a handler for messages whose `"type"` field equals `type`.
 
         Type handlers run after the `on_message` handlers, in registration
         order.
-    */
-    void on(std::string type, std::function<void(boost::json::value const&)> handler);
 
-    /// Add a handler called once each time an open connection ends.
-    void on_close(std::function<void(close_info const&)> handler);
+        @param type The value of the message's `"type"` field.
+        @param handler Called as `void(boost::json::value const& msg)`.
+        @return What removes the handler.
+    */
+    subscription on(std::string type, std::function<void(boost::json::value const&)> handler);
+
+    /** Add a handler called once each time an open connection ends.
+
+        @param handler Called as `void(close_info const& info)`: how it ended.
+        @return What removes the handler.
+    */
+    subscription on_close(std::function<void(close_info const&)> handler);
 
     /** Add a handler for errors that do not end the connection (such as
         `error::bad_message`), for every failed connection attempt, and for
         failures of `send` calls made without a completion token.
+
+        @param handler Called as `void(error_code ec)`.
+        @return What removes the handler.
     */
-    void on_error(std::function<void(error_code)> handler);
+    subscription on_error(std::function<void(error_code)> handler);
 
-    /// Add a handler called when the client stops for good on its own: the
-    /// reconnect policy gave up (with the cause), or the user logged out
-    /// (`error::not_logged_in`).
-    void on_give_up(std::function<void(error_code)> handler);
+    /** Add a handler called when the client stops for good on its own: the
+        reconnect policy gave up (with the cause), or the user logged out
+        (`error::not_logged_in`).
 
-    /// Add a handler called on every state change, with the new state.
-    void on_state_change(std::function<void(chatlink::state)> handler);
+        @param handler Called as `void(error_code cause)`.
+        @return What removes the handler.
+    */
+    subscription on_give_up(std::function<void(error_code)> handler);
 
-    /// Add a handler called when a reconnect is scheduled.
-    void on_reconnect(std::function<void(reconnect_info const&)> handler);
+    /** Add a handler called on every state change.
 
-    /// Add a handler called with the round-trip time of each of our pings.
-    void on_heartbeat(std::function<void(std::chrono::microseconds)> handler);
+        @param handler Called as `void(chatlink::state s)` with the new state.
+        @return What removes the handler.
+    */
+    subscription on_state_change(std::function<void(chatlink::state)> handler);
+
+    /** Add a handler called when a reconnect is scheduled.
+
+        @param handler Called as `void(reconnect_info const& info)`: the
+        attempt, the delay and the cause.
+        @return What removes the handler.
+    */
+    subscription on_reconnect(std::function<void(reconnect_info const&)> handler);
+
+    /** Add a handler called with the round-trip time of each of our pings.
+
+        @param handler Called as `void(std::chrono::microseconds rtt)`.
+        @return What removes the handler.
+    */
+    subscription on_heartbeat(std::function<void(std::chrono::microseconds)> handler);
 
     //--------------------------------------------------------------------------
     // Operations
@@ -145,19 +217,31 @@ public:
 
         @par Per-operation cancellation
         Not supported; destroy the client to cancel.
+
+        @param token The user's token, put into the URL's query
+        (`client_options::token_param`), percent-encoded; never logged.
+        @param tok The completion token (a callback, `net::use_future`,
+        `net::use_awaitable`, `net::deferred`, ...).
+        @return Whatever the completion token makes of `void(error_code)`.
     */
     template<class ConnectToken = net::default_completion_token_t<executor_type>>
     auto async_connect(std::string token, ConnectToken&& tok = {})
     {
         return net::async_initiate<ConnectToken, void(error_code)>(
-            [](auto handler, std::shared_ptr<detail::session_iface> s, std::string t)
+            [](auto handler, std::shared_ptr<detail::session_iface> s, executor_type const& ex, std::string t)
             {
-                s->async_connect(std::move(t), detail::connect_handler(std::move(handler)));
+                if(s)
+                    s->async_connect(std::move(t), detail::connect_handler(std::move(handler)));
+                else
+                    fail_moved_from(ex, detail::connect_handler(std::move(handler)));
             },
-            tok, impl_, std::move(token));
+            tok, impl_, ex_, std::move(token));
     }
 
-    /// Connect without a completion token; a failure goes to `on_error`.
+    /** Connect without a completion token; a failure goes to `on_error`.
+
+        @param token The user's token, as for `async_connect`.
+    */
     void connect(std::string token);
 
     /** Connect with the token in `client_options::store`, read again before
@@ -187,39 +271,70 @@ public:
         (idle or stopped), `net::error::operation_aborted` (still queued when
         `close()` was called or the client was destroyed), or, for sends held
         when the policy gave up, the cause.
+
+        @param text The message, sent as one text frame as it is.
+        @param tok The completion token.
+        @return Whatever the completion token makes of
+        `void(error_code, std::size_t)`.
     */
     template<class SendToken = net::default_completion_token_t<executor_type>>
     auto async_send(std::string text, SendToken&& tok = {})
     {
         return net::async_initiate<SendToken, void(error_code, std::size_t)>(
-            [](auto handler, std::shared_ptr<detail::session_iface> s, std::string t)
+            [](auto handler, std::shared_ptr<detail::session_iface> s, executor_type const& ex, std::string t)
             {
-                s->async_send(std::move(t), detail::send_handler(std::move(handler)));
+                if(s)
+                    s->async_send(std::move(t), detail::send_handler(std::move(handler)));
+                else
+                    fail_moved_from(ex, detail::send_handler(std::move(handler)));
             },
-            tok, impl_, std::move(text));
+            tok, impl_, ex_, std::move(text));
     }
 
-    /// Send text given as a C string (a literal is text, not a JSON string).
+    /** Send text given as a C string (a literal is text, not a JSON string);
+        otherwise as `async_send(std::string, SendToken&&)`.
+
+        @param text A null-terminated message.
+        @param tok The completion token.
+        @return Whatever the completion token makes of
+        `void(error_code, std::size_t)`.
+    */
     template<class SendToken = net::default_completion_token_t<executor_type>>
     auto async_send(char const* text, SendToken&& tok = {})
     {
         return async_send(std::string(text), std::forward<SendToken>(tok));
     }
 
-    /// Send a JSON value (serialised); otherwise as `async_send(std::string)`.
+    /** Send a JSON value, serialised; otherwise as
+        `async_send(std::string, SendToken&&)`.
+
+        @param msg The message.
+        @param tok The completion token.
+        @return Whatever the completion token makes of
+        `void(error_code, std::size_t)`.
+    */
     template<class SendToken = net::default_completion_token_t<executor_type>>
     auto async_send(boost::json::value const& msg, SendToken&& tok = {})
     {
         return async_send(serialize(msg), std::forward<SendToken>(tok));
     }
 
-    /// Send text without a completion token; a failure goes to `on_error`.
+    /** Send text without a completion token; a failure goes to `on_error`.
+
+        @param text The message.
+    */
     void send(std::string text);
 
-    /// Send a C string as text, without a completion token.
+    /** Send a C string as text, without a completion token.
+
+        @param text A null-terminated message.
+    */
     void send(char const* text);
 
-    /// Send JSON without a completion token; a failure goes to `on_error`.
+    /** Send JSON without a completion token; a failure goes to `on_error`.
+
+        @param msg The message, serialised.
+    */
     void send(boost::json::value const& msg);
 
     /** Start the closing handshake.
@@ -230,25 +345,75 @@ public:
         No reconnect follows; the client is `stopped`. Closing a client that is
         waiting to reconnect stops it, and completes held sends with
         `operation_aborted`.
+
+        @param code The close code (RFC 6455 section 7.4).
+        @param reason The close reason, UTF-8 (RFC 6455 allows 123 bytes).
     */
     void close(std::uint16_t code = 1000, std::string reason = {});
+
+    /** Close, and complete once the client is `stopped`: the closing
+        handshake has ended (within `client_options::close_timeout`), the
+        `on_close` handlers have run, and the client can connect again at
+        once. On a client that is not open it stops the client (as `close()`)
+        and completes at once.
+
+        @par Completion signature
+        @code void(error_code ec) @endcode
+        Always success, except `net::error::operation_aborted` when the
+        client is destroyed first and `net::error::bad_descriptor` on a
+        moved-from client. How the connection ended is in the `on_close`
+        handlers' `close_info`.
+
+        @param code The close code (RFC 6455 section 7.4).
+        @param reason The close reason, UTF-8 (RFC 6455 allows 123 bytes).
+        @param tok The completion token.
+        @return Whatever the completion token makes of `void(error_code)`.
+    */
+    template<class CloseToken = net::default_completion_token_t<executor_type>>
+    auto async_close(std::uint16_t code, std::string reason, CloseToken&& tok = {})
+    {
+        return net::async_initiate<CloseToken, void(error_code)>(
+            [](auto handler, std::shared_ptr<detail::session_iface> s, executor_type const& ex,
+                std::uint16_t c, std::string r)
+            {
+                if(s)
+                    s->async_close(c, std::move(r), detail::connect_handler(std::move(handler)));
+                else
+                    fail_moved_from(ex, detail::connect_handler(std::move(handler)));
+            },
+            tok, impl_, ex_, code, std::move(reason));
+    }
 
     //--------------------------------------------------------------------------
     // Observers (any thread)
 
-    /// The current state.
+    /** The current state.
+
+        @return The state, as of the last change on the client's strand.
+    */
     chatlink::state state() const noexcept;
 
-    /// The HTTP status of the last upgrade response (0 if none was received).
+    /** The HTTP status of the last upgrade response.
+
+        @return The status (101, 401, 503, ...), or 0 if none was received.
+    */
     int last_http_status() const noexcept;
 
-    /// Counters: messages and bytes each way, reconnects, last RTT, last error, queue depth.
+    /** Counters: messages and bytes each way, reconnects, last RTT, last
+        error, queue depth.
+
+        @return A snapshot.
+    */
     client_stats stats() const;
 
 private:
     static std::string serialize(boost::json::value const& v);
+    static void fail_moved_from(executor_type const& ex, detail::connect_handler h);
+    static void fail_moved_from(executor_type const& ex, detail::send_handler h);
+    subscription subscribe(std::uint64_t id) const;
 
-    std::shared_ptr<detail::session_iface> impl_;
+    std::shared_ptr<detail::session_iface> impl_; // null once moved from
+    executor_type ex_;                             // the executor the client was made on
 };
 
 } // namespace chatlink

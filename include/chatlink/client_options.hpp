@@ -66,8 +66,10 @@ struct heartbeat_options
     /// default: one lost ping is tolerated, two are not). With both 0, off.
     std::chrono::milliseconds timeout{0};
 
-    /// Our ping and our answer to the server's ping (PROTOCOL.md).
+    /// Our ping (PROTOCOL.md).
     std::string ping = R"({"type":"ping"})";
+
+    /// Our answer to the server's ping (PROTOCOL.md).
     std::string pong = R"({"type":"pong"})";
 
     /// Answer a server `{"type":"ping"}` with `pong`.
@@ -92,9 +94,22 @@ struct client_options
     /// Name of the query parameter that carries the token.
     std::string token_param = "token";
 
-    /// Resolve + TCP connect + upgrade must finish within this. Also bounds
-    /// the closing handshake.
+    /// Resolve + TCP connect + upgrade must finish within this.
     std::chrono::milliseconds connect_timeout{10000};
+
+    /** Every closing handshake ends within this, whoever started it: our
+        `close()`, the server's close frame, or chatlink failing the
+        connection (1002, 1007, 1009). A server that has not closed TCP by
+        then has it dropped, and the close that happened is reported (the
+        server's code, or ours). 0: `connect_timeout`.
+    */
+    std::chrono::milliseconds close_timeout{0};
+
+    /** The largest header block accepted in the server's answer to the
+        upgrade (long cookies); a larger one fails the attempt with
+        `error::handshake_failed`. The answer's body is never read.
+    */
+    std::size_t max_upgrade_header_bytes = 64 * 1024;
 
     /// Largest message accepted from the server, in bytes. A larger one
     /// closes the connection with 1009 and `error::message_too_big`.
@@ -120,12 +135,26 @@ struct client_options
     /// `error::queue_full`. 0: sends while not open fail with `not_connected`.
     std::size_t max_queued = 1000;
 
+    /** Bytes the write queue of an open connection may hold (the message
+        being written included). A send that would take a non-empty queue
+        past this completes with `error::queue_full`, after every earlier
+        send has completed. The default is far above what a healthy
+        connection queues in a burst; an app that wants back-pressure awaits
+        its sends. Our pings and pongs are never queued twice (one pending
+        of each is enough).
+    */
+    std::size_t max_send_queue_bytes = 64 * 1024 * 1024;
+
     /** Where `client::start()` reads the credentials, before every attempt:
         the entry `store_key` holds a JSON object with the token in
         `store_token_field` (`{"token":"...","user":"ann"}`).
     */
     std::shared_ptr<credential_store> store;
+
+    /// The store's entry holding the credentials (the app's storage key).
     std::string store_key = "chatuser";
+
+    /// The field of that entry's JSON object holding the token.
     std::string store_token_field = "token";
 
     /// TLS settings, used for wss:// and https:// URLs.

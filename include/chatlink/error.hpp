@@ -79,10 +79,55 @@ enum class error
     protocol_error
 };
 
-/// Return the category used for `chatlink::error` codes (its name is "chatlink").
-boost::system::error_category const& error_category() noexcept;
+/** Kinds of failure, as a reconnect policy sees them: Boost.System error
+    conditions, compared with any error code (`ec == condition::credentials`).
 
-/// Make an `error_code` from a `chatlink::error`.
+    Every non-empty code is exactly one of the three.
+*/
+enum class condition
+{
+    /// Network errors, timeouts, server closes (1001, 1006, 1011, ...), 5xx
+    /// and other refused upgrades, message_too_big, heartbeat_timeout: the
+    /// cause may go away on its own, worth retrying.
+    transient = 1,
+
+    /// `auth_rejected`, `not_logged_in`, `store_corrupt`: retrying with the
+    /// same credentials is pointless; the user must log in again.
+    credentials,
+
+    /// `invalid_url`, `tls_verify_failed`: retrying cannot help.
+    fatal
+};
+
+/** Return the category of `chatlink::condition` (its name is
+    "chatlink.condition").
+
+    @return The one category object.
+*/
+CHATLINK_DECL boost::system::error_category const& condition_category() noexcept;
+
+/** Make an `error_condition` from a `chatlink::condition`.
+
+    @param c The condition.
+    @return The condition, in `condition_category()`.
+*/
+inline boost::system::error_condition make_error_condition(condition c) noexcept
+{
+    return boost::system::error_condition(static_cast<int>(c), condition_category());
+}
+
+/** Return the category of `chatlink::error` codes.
+
+    @return The one category object, whose `name()` is `"chatlink"`.
+*/
+CHATLINK_DECL boost::system::error_category const& error_category() noexcept;
+
+/** Make an `error_code` from a `chatlink::error` (found by argument-dependent
+    lookup, so `ec == chatlink::error::queue_full` works).
+
+    @param e The error.
+    @return The code, in `error_category()`.
+*/
 inline error_code make_error_code(error e) noexcept
 {
     return error_code(static_cast<int>(e), error_category());
@@ -93,14 +138,19 @@ inline error_code make_error_code(error e) noexcept
     A `chatlink::error` is named by its enumerator (`"auth_rejected"`); any
     other code by its category name and value (`"system:111"`). An empty
     code gives `"success"`.
+
+    @param ec Any error code.
+    @return Its name, as `chatlink-cli` prints it.
 */
-std::string error_name(error_code const& ec);
+CHATLINK_DECL std::string error_name(error_code const& ec);
 
 } // namespace chatlink
 
 namespace boost { namespace system {
 template<>
 struct is_error_code_enum<::chatlink::error> : std::true_type {};
+template<>
+struct is_error_condition_enum<::chatlink::condition> : std::true_type {};
 } } // namespace boost::system
 
 #endif

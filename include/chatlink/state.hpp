@@ -27,8 +27,13 @@ enum class state : std::uint8_t
     stopped     ///< Closed as asked, or the policy gave up: nothing more happens.
 };
 
-/// Return the name of a state ("idle", "connecting", ...).
-std::string_view to_string(state s) noexcept;
+/** Return the name of a state.
+
+    @param s The state.
+    @return `"idle"`, `"connecting"`, `"open"`, `"closing"`, `"waiting"` or
+    `"stopped"`.
+*/
+CHATLINK_DECL std::string_view to_string(state s) noexcept;
 
 /** Why and how a connection ended, as given to `client::on_close` handlers.
 
@@ -41,7 +46,6 @@ std::string_view to_string(state s) noexcept;
 */
 struct close_info
 {
-
     std::optional<std::uint16_t> code; ///< Close code, if a close frame was exchanged.
     std::string reason;                ///< Close reason from the close frame.
     error_code error;                  ///< What ended the connection (empty if requested).
@@ -59,10 +63,10 @@ struct reconnect_info
 /// Counters of a client, as returned by `client::stats()`.
 struct client_stats
 {
-    std::uint64_t messages_sent = 0;
-    std::uint64_t messages_received = 0;
-    std::uint64_t bytes_sent = 0;
-    std::uint64_t bytes_received = 0;
+    std::uint64_t messages_sent = 0;            ///< Messages written to the server.
+    std::uint64_t messages_received = 0;        ///< Messages received from the server.
+    std::uint64_t bytes_sent = 0;               ///< Payload bytes written.
+    std::uint64_t bytes_received = 0;           ///< Payload bytes received.
     std::uint64_t reconnects = 0;               ///< Attempts made after the first.
     std::optional<std::chrono::microseconds> last_rtt; ///< Our ping to its pong.
     error_code last_error;                      ///< The last error that ended a connection or attempt.

@@ -44,8 +44,9 @@ struct endpoint
     @param path The WebSocket path for http(s) base URLs (PROTOCOL.md: "/ws").
     @param token_param The query parameter name (PROTOCOL.md: "token").
     @param ec Set to `error::invalid_url` if the URL cannot be mapped.
+    @return The endpoint; unspecified when `ec` is set.
 */
-endpoint make_endpoint(
+CHATLINK_DECL endpoint make_endpoint(
     std::string_view base,
     std::string_view token,
     std::string_view path,

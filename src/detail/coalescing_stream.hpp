@@ -22,12 +22,26 @@
 // The session still completes a send only once its bytes have reached the
 // next layer: accepted() counts every byte taken, flushed() the bytes the
 // next layer has written. A message whose end lies beyond flushed() when its
-// Beast write completes is completed later (session::settle_corked).
+// Beast write completes is completed later (outbox::settle).
+//
+// Being the layer right under Beast, it also hosts two hooks of the session:
+// - expect_upgrade_response(): the server's answer to the upgrade is read
+//   by an upgrade_response (upgrade_response.hpp), which records what
+//   happened and hands Beast a compact copy; then reads pass straight
+//   through again.
+// - close_bound(): every WebSocket teardown of this stream (after our close,
+//   the server's close, or Beast failing the connection) ends within this
+//   bound: if the server has not closed TCP by then, the socket is closed
+//   and the teardown counts as done, so that Beast reports the close that
+//   happened (see async_teardown below).
 //
 #ifndef CHATLINK_DETAIL_COALESCING_STREAM_HPP
 #define CHATLINK_DETAIL_COALESCING_STREAM_HPP
 
+#include "detail/upgrade_response.hpp"
+
 #include <boost/asio/associated_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/post.hpp>
@@ -35,12 +49,15 @@
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/buffers_cat.hpp>
 #include <boost/beast/core/role.hpp>
+#include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/websocket/teardown.hpp>
 #include <boost/system/error_code.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -59,10 +76,16 @@ class coalescing_stream
         std::uint64_t accepted = 0;     // every byte taken by a write
         std::uint64_t flushed = 0;      // every byte the next layer has written
         bool cork_next = false;
+        std::unique_ptr<upgrade_response> upgrade; // while the upgrade response is read
+        std::chrono::milliseconds close_bound{10000};
+        bool alive = true; // false once the stream is destroyed
     };
 
     NextLayer next_;
     std::shared_ptr<state> st_ = std::make_shared<state>();
+
+    template<class NL, class Handler>
+    friend void async_teardown(boost::beast::role_type, coalescing_stream<NL>&, Handler&&);
 
 public:
     // The most a write may add to the buffer; a write that does not fit
@@ -79,6 +102,13 @@ public:
     {
     }
 
+    coalescing_stream(coalescing_stream&&) = delete;
+
+    ~coalescing_stream()
+    {
+        st_->alive = false;
+    }
+
     NextLayer& next_layer() noexcept { return next_; }
     NextLayer const& next_layer() const noexcept { return next_; }
     executor_type get_executor() noexcept { return next_.get_executor(); }
@@ -90,10 +120,41 @@ public:
     std::uint64_t flushed() const noexcept { return st_->flushed; }
     bool unflushed() const noexcept { return st_->flushed != st_->accepted; }
 
+    // Read the next response as the answer to the upgrade (see above), with
+    // a header block of at most `header_limit` bytes.
+    void expect_upgrade_response(std::size_t header_limit)
+    {
+        st_->upgrade = std::make_unique<upgrade_response>(header_limit);
+    }
+
+    // The upgrade response being read, or just read (null otherwise).
+    upgrade_response const* upgrade() const noexcept { return st_->upgrade.get(); }
+
+    // Stop watching the upgrade (after the handshake, whatever its result).
+    // Frame bytes that came with a 101 and that Beast has not read yet are
+    // still served first: Beast's handshake reads only what the HTTP parser
+    // asks for, and dropping the rest would cut the stream mid-frame. Once
+    // drained, reads pass straight through; the stream frees it.
+    void upgrade_done() noexcept
+    {
+        if(st_->upgrade && st_->upgrade->drained())
+            st_->upgrade.reset();
+    }
+
+    // The longest a teardown may wait for the server to close TCP.
+    void close_bound(std::chrono::milliseconds d) noexcept { st_->close_bound = d; }
+
     template<class MutableBufferSequence, class ReadToken>
     auto async_read_some(MutableBufferSequence const& buffers, ReadToken&& token)
     {
-        return next_.async_read_some(buffers, std::forward<ReadToken>(token));
+        return net::async_initiate<ReadToken, void(boost::system::error_code, std::size_t)>(
+            [this](auto handler, auto const& b) {
+                if(st_->upgrade && ! st_->upgrade->drained())
+                    upgrade_read_op<decltype(handler), MutableBufferSequence>{st_, next_, b, std::move(handler)}.start();
+                else
+                    next_.async_read_some(b, std::move(handler));
+            },
+            token, buffers);
     }
 
     template<class ConstBufferSequence, class WriteToken>
@@ -105,6 +166,75 @@ public:
     }
 
 private:
+    // Reads for Beast while the upgrade response is read: from the next
+    // layer into the upgrade_response, then its compact copy to Beast.
+    template<class Handler, class Buffers>
+    struct upgrade_read_op
+    {
+        std::shared_ptr<state> st;
+        NextLayer& next;
+        Buffers buffers;
+        Handler handler;
+
+        void start()
+        {
+            if(! serve(false))
+                read();
+        }
+
+        void read()
+        {
+            auto& up = *st->upgrade;
+            next.async_read_some(net::buffer(up.read_buffer(), upgrade_response::read_buffer_size), std::move(*this));
+        }
+
+        void operator()(boost::system::error_code ec, std::size_t n)
+        {
+            if(! st->alive || ! st->upgrade)
+                return std::move(handler)(ec ? ec : net::error::operation_aborted, std::size_t(0));
+            if(ec)
+                st->upgrade->fail_read(ec);
+            else
+                st->upgrade->feed(n);
+            if(! serve(true))
+                read();
+        }
+
+        // Complete the read if there is something to give: bytes, or the
+        // reason the response failed. `now`: in a completion of our own
+        // (else post, since we are inside the initiating call).
+        bool serve(bool now)
+        {
+            auto& up = *st->upgrade;
+            boost::system::error_code ec;
+            std::size_t n = 0;
+            if(! up.output().empty())
+            {
+                auto const out = up.output();
+                n = net::buffer_copy(buffers, net::buffer(out.data(), out.size()));
+                up.consume(n);
+            }
+            else if(up.failed())
+                ec = up.error();
+            else
+                return false;
+            if(now)
+                std::move(handler)(ec, n);
+            else
+            {
+                auto ex = net::get_associated_executor(handler, next.get_executor());
+                net::post(ex, boost::beast::bind_front_handler(std::move(handler), ec, n));
+            }
+            return true;
+        }
+
+        using executor_type = net::associated_executor_t<Handler, typename NextLayer::executor_type>;
+        executor_type get_executor() const noexcept
+        {
+            return net::get_associated_executor(handler, next.get_executor());
+        }
+    };
+
     template<class ConstBufferSequence>
     static bool starts_text_frame(ConstBufferSequence const& buffers)
     {
@@ -168,13 +298,59 @@ private:
     }
 };
 
-// Beast tears the connection down through the layer below.
+// The socket under a lowest layer: a beast::basic_stream's, or the layer
+// itself when it is a socket.
+template<class Lowest, class = void>
+struct socket_of
+{
+    static Lowest& get(Lowest& l) noexcept { return l; }
+};
+
+template<class Lowest>
+struct socket_of<Lowest, std::void_t<decltype(std::declval<Lowest&>().socket())>>
+{
+    static auto& get(Lowest& l) noexcept { return l.socket(); }
+};
+
+// Beast tears the connection down through the layer below, within the
+// stream's close bound: a server that never closes TCP (after its close
+// frame, after ours, or after Beast failed the connection) has its socket
+// closed when the bound passes, and the teardown then counts as done (no
+// error), so that Beast reports the close that happened (the server's code,
+// or the protocol error), not the teardown's failure.
 template<class NextLayer, class TeardownHandler>
 void async_teardown(boost::beast::role_type role, coalescing_stream<NextLayer>& stream,
     TeardownHandler&& handler)
 {
     using boost::beast::websocket::async_teardown;
-    async_teardown(role, stream.next_layer(), std::forward<TeardownHandler>(handler));
+    auto& lowest = boost::beast::get_lowest_layer(stream);
+    auto& socket = socket_of<std::decay_t<decltype(lowest)>>::get(lowest);
+    using timer_type = net::basic_waitable_timer<std::chrono::steady_clock,
+        net::wait_traits<std::chrono::steady_clock>, typename std::decay_t<decltype(socket)>::executor_type>;
+    struct deadline
+    {
+        timer_type timer;
+        bool fired = false;
+        bool done = false;
+    };
+    auto d = std::make_shared<deadline>(deadline{timer_type(socket.get_executor()), false, false});
+    d->timer.expires_after(stream.st_->close_bound);
+    d->timer.async_wait([d, st = stream.st_, &socket](boost::system::error_code ec) {
+        // The stream (and its socket) may be gone: st->alive says.
+        if(ec || d->done || ! st->alive)
+            return;
+        d->fired = true;
+        boost::system::error_code ignored;
+        socket.close(ignored);
+    });
+    async_teardown(role, stream.next_layer(),
+        [d, h = std::forward<TeardownHandler>(handler)](boost::system::error_code ec) mutable {
+            d->done = true;
+            d->timer.cancel();
+            if(d->fired)
+                ec = {};
+            std::move(h)(ec);
+        });
 }
 
 } // namespace detail

@@ -13,12 +13,16 @@
 #ifndef CHATLINK_DETAIL_FAIL_COUNT_HPP
 #define CHATLINK_DETAIL_FAIL_COUNT_HPP
 
+#include <boost/config.hpp>
+
 #include <atomic>
 
 namespace chatlink {
 namespace detail {
 
-inline std::atomic<long> fail_after{-1};
+// Default visibility: the library is built with hidden visibility, and a
+// test in another binary arms the one counter the library reads.
+BOOST_SYMBOL_VISIBLE inline std::atomic<long> fail_after{-1};
 
 // Arm: the n-th I/O completion from now (0: the next one) fails.
 inline void arm_fail_count(long n) noexcept

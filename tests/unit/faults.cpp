@@ -19,6 +19,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -277,7 +278,7 @@ TEST_CASE("protocol: frames chopped into 1-byte TCP writes are reassembled (Auto
     CHECK(o.c->state() == chatlink::state::open);
 }
 
-TEST_CASE("fault: a ping storm, 1000 ping frames and 1000 {\"type\":\"ping\"}, each answered once", "[fault][heartbeat]")
+TEST_CASE("fault: a ping storm, 1000 ping frames each answered, 1000 {\"type\":\"ping\"} answered without a pong queue", "[fault][heartbeat]")
 {
     server_options so;
     so.answer_pings = false;
@@ -289,11 +290,22 @@ TEST_CASE("fault: a ping storm, 1000 ping frames and 1000 {\"type\":\"ping\"}, e
     srv.ping_all(1000);
     for(int i = 0; i < 1000; ++i)
         srv.send_all(R"({"type":"ping"})");
-    REQUIRE(o.until([&] { return srv.pongs() == 1000 && srv.received().size() >= 1000; }, 10s));
+    auto const json_pongs = [&] {
+        auto const got = srv.received();
+        return std::count(got.begin(), got.end(), std::string(R"({"type":"pong"})"));
+    };
+    // Every ping frame gets its pong frame. An automatic {"type":"pong"}
+    // never queues behind another one still unwritten, so the storm gets
+    // between one and a thousand of them.
+    REQUIRE(o.until([&] { return srv.pongs() == 1000 && json_pongs() >= 1; }, 10s));
     o.ioc.run_for(100ms);
+    auto const storm = json_pongs();
+    CHECK(storm >= 1);
+    CHECK(storm <= 1000);
     CHECK(srv.pongs() == 1000);
-    auto const got = srv.received();
-    CHECK(std::count(got.begin(), got.end(), std::string(R"({"type":"pong"})")) == 1000);
+    // A ping after the storm is answered: no pong is stuck pending.
+    srv.send_all(R"({"type":"ping"})");
+    REQUIRE(o.until([&] { return json_pongs() == storm + 1; }, 10s));
     CHECK(o.c->state() == chatlink::state::open);
     CHECK(o.closes.empty());
 }
@@ -306,40 +318,46 @@ TEST_CASE("fault: a slow reader server: the queue limit holds, sends fail with q
     auto opts = options_for(srv.url());
     opts.heartbeat.interval = 0ms;
     opts.heartbeat.timeout = 0ms;
-    opts.max_queued = 100;
+    std::string const payload = "{\"p\":\"" + std::string(16 * 1024, 'x') + "\"}";
+    opts.max_send_queue_bytes = 100 * payload.size();
     opts.connect_timeout = 2s;
     observed o(opts);
     o.c->connect("t");
     REQUIRE(o.until([&] { return o.opens == 1; }));
-    std::string const payload = "{\"p\":\"" + std::string(16 * 1024, 'x') + "\"}";
-    std::size_t sent = 0, done = 0, full = 0;
+    std::size_t sent = 0, full = 0, stalled = 0;
     std::size_t max_depth = 0;
-    // At most 20,000 x 16 KiB; the limit must be hit long before.
-    while(full == 0 && sent < 20000)
+    std::vector<std::size_t> order; // the completions, by send number
+    // Send until the TCP buffers are full, then the write queue. At most 20,000 x 16 KiB; the limit must be hit long before.
+    while(stalled < 50 && sent < 20000)
     {
-        ++sent;
-        o.c->async_send(payload, [&](chatlink::error_code ec, std::size_t) {
-            ++done;
+        o.c->async_send(payload, [&, n = sent](chatlink::error_code ec, std::size_t) {
+            order.push_back(n);
             if(ec == chatlink::error::queue_full)
                 ++full;
         });
+        ++sent;
         o.ioc.poll();
-        max_depth = std::max<std::size_t>(max_depth, o.c->stats().queue_depth);
+        auto const depth = o.c->stats().queue_depth;
+        stalled = depth >= 99 ? stalled + 1 : 0; // the queue is full: 50 more
+        max_depth = std::max(max_depth, depth);
     }
-    CHECK(full == 1);
     CHECK(sent < 20000);
-    CHECK(max_depth <= 100 + 1); // max_queued waiting, plus the one being written
+    CHECK(max_depth <= 100); // max_send_queue_bytes holds 100 of them, the one being written included
+    // A refusal never overtakes an earlier send: none has completed yet.
+    CHECK(full == 0);
     // The server never reads our close frame either: the closing handshake
     // is bounded by connect_timeout (2 s here), then the TCP connection is
     // dropped and every send has completed.
     o.c->close();
-    REQUIRE(o.until([&] { return done == sent && ! o.closes.empty(); }, 10s));
+    REQUIRE(o.until([&] { return order.size() == sent && ! o.closes.empty(); }, 10s));
     REQUIRE(o.closes.size() == 1);
     INFO("code " << (o.closes[0].code ? *o.closes[0].code : 0));
     CHECK(o.closes[0].requested);
     CHECK(o.closes[0].error == chatlink::error::connection_lost);
+    CHECK(full >= 40); // the sends after the queue filled (50, less one or two it took)
     o.ioc.run_for(50ms);
-    CHECK(done == sent);
+    CHECK(order.size() == sent);
+    CHECK(std::is_sorted(order.begin(), order.end()));
 }
 
 TEST_CASE("fault: a server that restarts 50 times in a row: each message arrives once, in order", "[fault][reconnect]")

@@ -15,20 +15,36 @@
 #include <set>
 
 using namespace std::chrono_literals;
-using chatlink::failure_kind;
+using chatlink::condition;
 
-TEST_CASE("failures are classified as transient, credentials or fatal", "[policy]")
+TEST_CASE("failures compare equal to exactly one condition: transient, credentials or fatal", "[policy]")
 {
-    CHECK(chatlink::classify(chatlink::error::auth_rejected) == failure_kind::credentials);
-    CHECK(chatlink::classify(chatlink::error::not_logged_in) == failure_kind::credentials);
-    CHECK(chatlink::classify(chatlink::error::invalid_url) == failure_kind::fatal);
-    CHECK(chatlink::classify(chatlink::error::tls_verify_failed) == failure_kind::fatal);
-    for(chatlink::error_code ec : {chatlink::error_code(chatlink::error::connect_timeout),
-            chatlink::error_code(chatlink::error::connection_lost), chatlink::error_code(chatlink::error::heartbeat_timeout),
-            chatlink::error_code(chatlink::error::handshake_failed), chatlink::error_code(boost::asio::error::connection_refused)})
-        CHECK(chatlink::classify(ec) == failure_kind::transient);
-    CHECK(chatlink::classify(chatlink::error::closed_by_server, 1001) == failure_kind::transient);
-    CHECK(chatlink::classify(chatlink::error::closed_by_server, 1011) == failure_kind::transient);
+    using chatlink::error_code;
+    namespace e = chatlink;
+    auto kinds = [](error_code ec) {
+        return int(ec == condition::transient) + int(ec == condition::credentials) + int(ec == condition::fatal);
+    };
+    for(error_code ec : {error_code(e::error::auth_rejected), error_code(e::error::not_logged_in),
+            error_code(e::error::store_corrupt)})
+    {
+        CHECK(ec == condition::credentials);
+        CHECK(kinds(ec) == 1);
+    }
+    for(error_code ec : {error_code(e::error::invalid_url), error_code(e::error::tls_verify_failed)})
+    {
+        CHECK(ec == condition::fatal);
+        CHECK(kinds(ec) == 1);
+    }
+    for(error_code ec : {error_code(e::error::connect_timeout), error_code(e::error::connection_lost),
+            error_code(e::error::heartbeat_timeout), error_code(e::error::handshake_failed),
+            error_code(e::error::closed_by_server), error_code(e::error::message_too_big),
+            error_code(boost::asio::error::connection_refused), error_code(boost::asio::error::eof)})
+    {
+        CHECK(ec == condition::transient);
+        CHECK(kinds(ec) == 1);
+    }
+    CHECK(kinds(error_code()) == 0);
+    CHECK(chatlink::make_error_condition(condition::credentials).category().name() == std::string("chatlink.condition"));
 }
 
 TEST_CASE("backoff_ceiling doubles from initial up to max", "[policy]")
@@ -50,13 +66,13 @@ TEST_CASE("exponential_backoff draws exactly from the injected source", "[policy
     auto policy = chatlink::exponential_backoff(100ms, 1000ms, 2.0, [&] { return draws[i++ % draws.size()]; });
     chatlink::error_code const lost = chatlink::error::connection_lost;
     // attempt n: floor(u * min(1000, 100 * 2^(n-1)))
-    CHECK(policy->next_delay(1, lost, failure_kind::transient) == 0ms);    // 0.0 * 100
-    CHECK(policy->next_delay(2, lost, failure_kind::transient) == 100ms);  // 0.5 * 200
-    CHECK(policy->next_delay(3, lost, failure_kind::transient) == 100ms);  // 0.25 * 400
-    CHECK(policy->next_delay(4, lost, failure_kind::transient) == 799ms);  // 0.999 * 800
-    CHECK(policy->next_delay(9, lost, failure_kind::transient) == 1000ms); // 1.0 * 1000
-    CHECK_FALSE(policy->next_delay(1, chatlink::error::auth_rejected, failure_kind::credentials));
-    CHECK_FALSE(policy->next_delay(1, chatlink::error::invalid_url, failure_kind::fatal));
+    CHECK(policy->next_delay(1, lost) == 0ms);    // 0.0 * 100
+    CHECK(policy->next_delay(2, lost) == 100ms);  // 0.5 * 200
+    CHECK(policy->next_delay(3, lost) == 100ms);  // 0.25 * 400
+    CHECK(policy->next_delay(4, lost) == 799ms);  // 0.999 * 800
+    CHECK(policy->next_delay(9, lost) == 1000ms); // 1.0 * 1000
+    CHECK_FALSE(policy->next_delay(1, chatlink::error::auth_rejected));
+    CHECK_FALSE(policy->next_delay(1, chatlink::error::invalid_url));
 }
 
 TEST_CASE("for 1000 clients the first backoff delay spreads across its range", "[policy]")
@@ -66,7 +82,7 @@ TEST_CASE("for 1000 clients the first backoff delay spreads across its range", "
     std::vector<long long> first;
     for(int c = 0; c < 1000; ++c)
         first.push_back(chatlink::exponential_backoff(1000ms, 60000ms)
-                            ->next_delay(1, chatlink::error::connection_lost, failure_kind::transient)->count());
+                            ->next_delay(1, chatlink::error::connection_lost)->count());
     auto const [lo, hi] = std::minmax_element(first.begin(), first.end());
     CHECK(*lo >= 0);
     CHECK(*hi < 1000);
@@ -84,21 +100,22 @@ TEST_CASE("for 1000 clients the first backoff delay spreads across its range", "
     auto shared = chatlink::exponential_backoff(1000ms, 60000ms);
     std::set<long long> distinct;
     for(int c = 0; c < 1000; ++c)
-        distinct.insert(shared->next_delay(1, chatlink::error::connection_lost, failure_kind::transient)->count());
+        distinct.insert(shared->next_delay(1, chatlink::error::connection_lost)->count());
     CHECK(distinct.size() > 500);
 }
 
 TEST_CASE("fixed_delay retries transient failures only, never_reconnect never", "[policy]")
 {
     auto fixed = chatlink::fixed_delay(300s);
-    CHECK(fixed->next_delay(1, chatlink::error::connection_lost, failure_kind::transient) == 300s);
-    CHECK(fixed->next_delay(50, chatlink::error::connection_lost, failure_kind::transient) == 300s);
-    CHECK_FALSE(fixed->next_delay(1, chatlink::error::auth_rejected, failure_kind::credentials));
-    CHECK_FALSE(fixed->next_delay(1, chatlink::error::tls_verify_failed, failure_kind::fatal));
-    CHECK_FALSE(chatlink::never_reconnect()->next_delay(1, chatlink::error::connection_lost, failure_kind::transient));
-    auto custom = chatlink::make_reconnect_policy([](std::size_t n, chatlink::error_code const&, failure_kind) {
+    CHECK(fixed->next_delay(1, chatlink::error::connection_lost) == 300s);
+    CHECK(fixed->next_delay(50, chatlink::error::connection_lost) == 300s);
+    CHECK_FALSE(fixed->next_delay(1, chatlink::error::auth_rejected));
+    CHECK_FALSE(fixed->next_delay(1, chatlink::error::tls_verify_failed));
+    CHECK_FALSE(chatlink::never_reconnect()->next_delay(1, chatlink::error::connection_lost));
+    auto custom = chatlink::make_reconnect_policy([](std::size_t n, chatlink::error_code const&) {
         return n <= 2 ? std::optional<std::chrono::milliseconds>(n * 10ms) : std::nullopt;
     });
-    CHECK(custom->next_delay(2, {}, failure_kind::transient) == 20ms);
-    CHECK_FALSE(custom->next_delay(3, {}, failure_kind::transient));
+    CHECK(custom->next_delay(2, {}) == 20ms);
+    CHECK(fixed->next_delay(1, chatlink::error::store_corrupt) == std::nullopt);
+    CHECK_FALSE(custom->next_delay(3, {}));
 }

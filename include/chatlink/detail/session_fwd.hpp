@@ -31,21 +31,28 @@ class session_iface
 public:
     virtual ~session_iface() = default;
 
+    // Each call takes effect in the order calls were made from one thread:
+    // at once when made on the session's strand (from a handler), posted
+    // to it otherwise.
     virtual void async_connect(std::string token, connect_handler h) = 0;
     virtual void async_send(std::string text, send_handler h) = 0;
     virtual void close(std::uint16_t code, std::string reason) = 0;
+    virtual void async_close(std::uint16_t code, std::string reason, connect_handler h) = 0;
     virtual void start() = 0;
     virtual void reconnect_now() = 0;
 
-    virtual void add_open_handler(std::function<void()> f) = 0;
-    virtual void add_message_handler(std::function<void(boost::json::value const&)> f) = 0;
-    virtual void add_type_handler(std::string type, std::function<void(boost::json::value const&)> f) = 0;
-    virtual void add_close_handler(std::function<void(close_info const&)> f) = 0;
-    virtual void add_error_handler(std::function<void(error_code)> f) = 0;
-    virtual void add_give_up_handler(std::function<void(error_code)> f) = 0;
-    virtual void add_state_handler(std::function<void(chatlink::state)> f) = 0;
-    virtual void add_reconnect_handler(std::function<void(reconnect_info const&)> f) = 0;
-    virtual void add_heartbeat_handler(std::function<void(std::chrono::microseconds)> f) = 0;
+    // Each returns the handler's id, for remove_handler.
+    virtual std::uint64_t add_open_handler(std::function<void()> f) = 0;
+    virtual std::uint64_t add_message_handler(std::function<void(boost::json::value const&)> f) = 0;
+    virtual std::uint64_t add_type_handler(std::string type, std::function<void(boost::json::value const&)> f) = 0;
+    virtual std::uint64_t add_close_handler(std::function<void(close_info const&)> f) = 0;
+    virtual std::uint64_t add_error_handler(std::function<void(error_code)> f) = 0;
+    virtual std::uint64_t add_give_up_handler(std::function<void(error_code)> f) = 0;
+    virtual std::uint64_t add_state_handler(std::function<void(chatlink::state)> f) = 0;
+    virtual std::uint64_t add_reconnect_handler(std::function<void(reconnect_info const&)> f) = 0;
+    virtual std::uint64_t add_heartbeat_handler(std::function<void(std::chrono::microseconds)> f) = 0;
+    virtual void remove_handler(std::uint64_t id) noexcept = 0;
+    virtual bool has_handler(std::uint64_t id) const noexcept = 0;
 
     // Called by ~client: no user event handler runs after this returns
     // (on the thread that called it), and in-flight work is torn down.
