@@ -4,26 +4,13 @@
 # terminal, an unusable --server is bad usage (exit 2) before any event.
 # Usage: cli_hostile_test.sh PATH/TO/chatlink-cli PATH/TO/chatlink-hostile-server
 set -u
+. "$(dirname "$0")/common.sh"
 cli=$1
 hostile=$2
-tmp=$(mktemp -d)
-failures=0
-pid=
 # Standard input that stays open: its end would close the CLI (CLI.md).
 exec 3< <(exec sleep 300)
 holder=$!
-
-cleanup() {
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-  kill "$holder" 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-check() { # check DESCRIPTION COMMAND...
-  local what=$1; shift
-  if "$@"; then echo "ok: $what"; else echo "FAILED: $what"; failures=$((failures + 1)); fi
-}
+cleanup_more='kill "$holder" 2>/dev/null'
 
 start() { # start MODE [ARGS]: sets pid and url
   [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
@@ -38,8 +25,6 @@ start() { # start MODE [ARGS]: sets pid and url
   [ -n "$port" ] || { echo "FAILED: chatlink-hostile-server $1 did not start"; exit 1; }
   url="http://127.0.0.1:$port"
 }
-
-ms() { date +%s%3N; }
 
 # 1. A server that sends its close frame and then holds TCP: the CLI exits
 #    within the close bound (--connect-timeout, 1 s here) with the server's
@@ -117,5 +102,4 @@ timeout 20 "$cli" --server "${url/http/ws}/ws?v=2&token=inurl-s3cret" --token t 
 check "a token in --server's query is never printed" bash -c "! grep -q 'inurl-s3cret' '$tmp/7.out' '$tmp/7.err'"
 check "... and shown as ***" grep -q 'token=\*\*\*&token=\*\*\*' "$tmp/7.out"
 
-echo "$failures failed"
-[ "$failures" -eq 0 ]
+finish

@@ -4,38 +4,16 @@
 # codes 0/1/2/3, and no token in any output.
 # Usage: cli_test.sh PATH/TO/chatlink-cli PATH/TO/chatlink-server
 set -u
+. "$(dirname "$0")/common.sh"
 cli=$1
 server=$2
-tmp=$(mktemp -d)
 token='s3cret+/=&? tok'
-failures=0
-pid=
-
-cleanup() {
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-check() { # check DESCRIPTION COMMAND...
-  local what=$1; shift
-  if "$@"; then echo "ok: $what"; else echo "FAILED: $what"; failures=$((failures + 1)); fi
-}
 
 no_token_in() {
   ! grep -qF "$token" "$@" && ! grep -qF 's3cret' "$@"
 }
 
-# Start the example server on a free port; it prints the port when ready.
-"$server" --port 0 --token "ann:$token" >"$tmp/server.out" 2>"$tmp/server.err" &
-pid=$!
-for _ in $(seq 1 100); do
-  grep -q '^listening on' "$tmp/server.out" && break
-  sleep 0.05
-done
-port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$tmp/server.out")
-if [ -z "$port" ]; then echo "FAILED: chatlink-server did not start"; exit 1; fi
-url="http://127.0.0.1:$port"
+start_chatlink_server "$server" --token "ann:$token"
 
 # 1. open, --send, the acknowledgement as a message, --exit-after, exit 0.
 timeout 20 "$cli" --server "$url" --token "$token" --json --exit-after 1s \
@@ -165,5 +143,4 @@ check "--insecure warns" grep -q 'verification is OFF' "$tmp/9.err"
 check "no token in output (7-9)" no_token_in "$tmp"/[789].out "$tmp"/[789].err
 kill "$pid"; wait "$pid" 2>/dev/null; pid=
 
-echo "cli_test: $failures failed"
-[ "$failures" -eq 0 ]
+finish

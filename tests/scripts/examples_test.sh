@@ -5,33 +5,11 @@
 # the default policy's retry 300 s later.
 # Usage: examples_test.sh PATH/TO/chatlink-server EXAMPLE...
 set -u
+. "$(dirname "$0")/common.sh"
 server=$1
 shift
-tmp=$(mktemp -d)
-failures=0
-pid=
 
-cleanup() {
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-check() { # check DESCRIPTION COMMAND...
-  local what=$1; shift
-  if "$@"; then echo "ok: $what"; else echo "FAILED: $what"; failures=$((failures + 1)); fi
-}
-
-ms() { date +%s%3N; }
-
-"$server" --port 0 --token "ann:good" >"$tmp/server.out" 2>"$tmp/server.err" &
-pid=$!
-for _ in $(seq 1 100); do
-  grep -q '^listening on' "$tmp/server.out" && break
-  sleep 0.05
-done
-port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$tmp/server.out")
-[ -n "$port" ] || { echo "FAILED: chatlink-server did not start"; exit 1; }
+start_chatlink_server "$server" --token "ann:good"
 
 # A port with nothing listening: one the kernel gave out and took back.
 down=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -59,4 +37,4 @@ for ex in "$@"; do
   check "$name: refused token: at once (took $took ms)" [ "$took" -lt 3000 ]
 done
 
-[ "$failures" -eq 0 ] || { echo "$failures failed"; exit 1; }
+finish
