@@ -19,6 +19,9 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
+#include <string>
+#include <thread>
 
 using namespace std::chrono_literals;
 using chatlink_test::many_threads;
@@ -196,6 +199,65 @@ TEST_CASE("close() to a server that reads but never answers ends within close_ti
     CHECK(*e.at - asked < 300ms + 1s);
     CHECK(e.info->requested);
     CHECK(e.info->error == chatlink::error::connection_lost);
+}
+
+//------------------------------------------------------------------------------
+// Dribbling servers: a byte at a time, never finishing
+
+TEST_CASE("a server that dribbles its 101 a byte at a time: connect_timeout within the bound", "[hostile][dribble]")
+{
+    raw_server srv([&](raw_conn& conn) {
+        if(! conn.read_request())
+            return;
+        std::string const answer = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                                   "Connection: Upgrade\r\nSec-WebSocket-Accept: " + conn.accept_key() + "\r\n\r\n";
+        for(char ch : answer) // about 6 s in all
+        {
+            if(! conn.write(std::string_view(&ch, 1)))
+                return;
+            std::this_thread::sleep_for(50ms);
+        }
+    });
+    boost::asio::io_context ioc;
+    auto opts = hostile_options(srv.url(), 500ms);
+    chatlink::client c(ioc, opts);
+    std::optional<chatlink::error_code> result;
+    std::optional<clk::time_point> done;
+    auto const before = clk::now(); // precedes the connect timer's start
+    c.async_connect("t", [&](chatlink::error_code ec) { result = ec; done = clk::now(); });
+    REQUIRE(run_until(ioc, [&] { return result.has_value(); }, 8s));
+    CHECK(*result == chatlink::error::connect_timeout);
+    CHECK(*done - before >= 500ms);
+    CHECK(*done - before < 500ms + 1s);
+}
+
+TEST_CASE("a server that dribbles a message a byte at a time is declared dead: a byte is not a message", "[hostile][dribble]")
+{
+    raw_server srv([&](raw_conn& conn) {
+        if(! conn.read_request() || ! conn.accept_upgrade())
+            return;
+        // A text frame that announces 1000 bytes, then one byte per 50 ms.
+        std::string const head = "\x81\x7e\x03\xe8";
+        if(! conn.write(head))
+            return;
+        for(int i = 0; i < 200 && conn.write("x"); ++i)
+            std::this_thread::sleep_for(50ms);
+    });
+    boost::asio::io_context ioc;
+    auto opts = hostile_options(srv.url(), 500ms);
+    opts.heartbeat.timeout = 400ms;
+    chatlink::client c(ioc, opts);
+    ended e;
+    watch(c, e);
+    std::optional<clk::time_point> opened;
+    c.on_open([&] { opened = clk::now(); });
+    auto const before = clk::now();
+    c.connect("t");
+    REQUIRE(run_until(ioc, [&] { return e.info.has_value(); }, 8s));
+    REQUIRE(opened);
+    CHECK(e.info->error == chatlink::error::heartbeat_timeout);
+    CHECK(*e.at - before >= 400ms);
+    CHECK(*e.at - *opened < 400ms + 1s);
 }
 
 //------------------------------------------------------------------------------
