@@ -25,6 +25,33 @@ bool ends_with(std::string_view s, std::string_view suffix) noexcept
         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
+// %XX sequences decoded (others kept as they are), '+' kept.
+std::string percent_decoded(std::string_view s)
+{
+    auto const hex = [](char c) -> int {
+        if(c >= '0' && c <= '9')
+            return c - '0';
+        if(c >= 'a' && c <= 'f')
+            return c - 'a' + 10;
+        if(c >= 'A' && c <= 'F')
+            return c - 'A' + 10;
+        return -1;
+    };
+    std::string out;
+    out.reserve(s.size());
+    for(std::size_t i = 0; i < s.size(); ++i)
+    {
+        if(s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0)
+        {
+            out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
+            i += 2;
+        }
+        else
+            out += s[i];
+    }
+    return out;
+}
+
 std::string encode_component(std::string_view s)
 {
     return urls::encode(urls::string_view(s.data(), s.size()), urls::unreserved_chars);
@@ -121,19 +148,23 @@ endpoint make_endpoint(
 
     std::string query = u.has_query() ? std::string(u.encoded_query()) : std::string();
     // What is printed: a token already in the URL's query is hidden too.
+    // Split by hand: Boost.URL 1.81's params() runs past an empty query
+    // into the fragment ("http://h/?#x": found by the url fuzz target).
     std::string shown;
-    if(u.has_query())
+    for(std::size_t pos = 0; pos < query.size();)
     {
-        for(auto const& param : u.params())
-        {
-            if(! shown.empty())
-                shown += '&';
-            shown += encode_component(param.key);
-            if(! token_param.empty() && param.key == token_param)
-                shown += "=***";
-            else if(param.has_value)
-                shown += "=" + encode_component(param.value);
-        }
+        auto end = query.find('&', pos);
+        if(end == std::string::npos)
+            end = query.size();
+        std::string_view const part(query.data() + pos, end - pos);
+        auto const key = part.substr(0, part.find('='));
+        if(! shown.empty())
+            shown += '&';
+        if(! token_param.empty() && percent_decoded(key) == token_param)
+            shown.append(key.data(), key.size()).append("=***");
+        else
+            shown.append(part.data(), part.size());
+        pos = end + 1;
     }
     if(! token_param.empty())
     {

@@ -91,3 +91,23 @@ TEST_CASE("malformed URLs are invalid_url, not exceptions", "[url]")
         CHECK(ep.target.empty());
     }
 }
+
+TEST_CASE("a token already in the URL's query is hidden in the redacted URL, however it is encoded", "[url]")
+{
+    auto ep = map("ws://h/socket?v=2&token=old%20one&x", "abc");
+    CHECK(ep.target == "/socket?v=2&token=old%20one&x&token=abc");
+    CHECK(ep.redacted == "ws://h/socket?v=2&token=***&x&token=***");
+    ep = map("ws://h/?tok%65n=old", "abc");
+    CHECK(ep.redacted == "ws://h/?tok%65n=***&token=***");
+}
+
+TEST_CASE("an empty query before a fragment maps without reading the fragment as parameters", "[url]")
+{
+    // Boost.URL 1.81's params() ran past the empty query here (a crash the
+    // url fuzz target found).
+    chatlink::error_code ec;
+    auto const ep = chatlink::make_endpoint("http://h/?#E0=t", "abc", "/ws", "token", ec);
+    REQUIRE_FALSE(ec);
+    CHECK(ep.redacted == "ws://h/ws?token=***");
+    CHECK(ep.target == "/ws?token=abc");
+}
