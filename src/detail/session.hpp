@@ -23,6 +23,7 @@
 #include "detail/heartbeat_schedule.hpp"
 #include "detail/outbox.hpp"
 #include "detail/session_base.hpp"
+#include "detail/stream_keeper.hpp"
 #include "detail/stream_layer.hpp"
 #include "detail/teardown.hpp"
 #include <chatlink/credential_store.hpp>
@@ -79,7 +80,7 @@ class session
     timer_type retry_timer_;
     // The next ping or the liveness deadline, whichever is first.
     typename heartbeat_timer_for<strand_type>::type heartbeat_timer_;
-    std::optional<ws_type> ws_;
+    stream_keeper<ws_type> ws_; // the current attempt's stream, and retired ones
     beast::flat_buffer buffer_;
     boost::json::parser parser_;
     endpoint ep_;
@@ -125,16 +126,25 @@ private:
         return beast::bind_front_handler(fn, this->shared_from_this(), gen_);
     }
 
-    // The same, for an I/O operation: the place failure injection reaches
-    // (detail/fail_count.hpp), so tests can fail the n-th one.
+    // An operation on the current stream, counted until it completes (the
+    // stream_keeper), and where failure injection reaches (fail_count.hpp).
     template<class Fn>
     auto bind_io(Fn fn)
     {
-        return [h = bind(fn)](error_code ec, auto&&... args) mutable {
+        ws_.started();
+        return [h = bind(fn), self = this, s = ws_.get()](error_code ec, auto&&... args) mutable {
+            self->destroy_later(self->ws_.completed(s));
             if(fail_now() && ! ec)
                 ec = net::error::connection_reset;
             h(ec, std::forward<decltype(args)>(args)...);
         };
+    }
+
+    // Never from inside one of the stream's own operations: posted.
+    void destroy_later(std::unique_ptr<ws_type> ws)
+    {
+        if(ws)
+            run([ws = std::move(ws)](session&) mutable { ws.reset(); });
     }
 
     void close_socket() noexcept
@@ -176,8 +186,7 @@ private:
         attempt();
     }
 
-    // The token for the next attempt: the fixed one, or the store's entry,
-    // read again each time.
+    // The next attempt's token: the fixed one, or the store's (read anew).
     std::optional<std::string> current_token(error_code& ec)
     {
         if(fixed_token_)
@@ -234,7 +243,8 @@ private:
         set_state(chatlink::state::connecting);
 
         // Every attempt gets a fresh stream.
-        layer_.emplace(ws_, strand_);
+        destroy_later(ws_.retire());
+        ws_.reset(layer_.make(strand_));
         configure_stream();
 
         log(log_level::info, "connecting to " + ep_.redacted);
@@ -441,9 +451,9 @@ private:
             emit_error(ec);
     }
 
-    // Destroy the stream once nothing of the current attempt runs: Beast's
-    // own timers (the handshake's) die with it, so a stopped client holds no
-    // armed timer. Posted: never from inside one of the stream's operations.
+    // Retire the stream once nothing of the current attempt runs (posted:
+    // the state may still change in this call). Beast's own timers (the
+    // handshake's) die with it: a stopped client holds no armed timer.
     void release_stream()
     {
         if(! ws_)
@@ -451,15 +461,14 @@ private:
         run([g = gen_](session& s) {
             if(s.gen_ == g && s.state_ != chatlink::state::connecting && s.state_ != chatlink::state::open &&
                 s.state_ != chatlink::state::closing)
-                s.ws_.reset();
+                s.destroy_later(s.ws_.retire());
         });
     }
 
     //--------------------------------------------------------------------------
     // Reconnect
 
-    // After a failed attempt or a connection that ended unasked: ask the
-    // policy, then wait, or give up.
+    // A failed attempt or a connection that ended unasked: ask the policy.
     void after_failure(error_code cause)
     {
         note_error(cause);
@@ -502,8 +511,7 @@ private:
         emit(give_up_handlers_, cause);
     }
 
-    // The end: nothing more happens until connect() or start(), and nothing
-    // is left armed.
+    // Nothing more happens until connect() or start(); nothing is left armed.
     void stop(error_code held_result)
     {
         ++wait_gen_;
@@ -654,11 +662,10 @@ private:
         arm_close_bound();
     }
 
-    // Beast's own close timer starts only once the close frame can be
-    // written: behind a write that a server which stopped reading never
-    // takes, it would wait forever. And once the close completes, the read
-    // loop may still wait for a peer that never closes TCP. The session
-    // bounds the whole end of the connection itself.
+    // Beast's close timer starts only once the close frame is written (never,
+    // behind a write a server that stopped reading never takes), and the read
+    // loop may wait after it for a peer that never closes TCP: the session
+    // bounds the whole end itself.
     void arm_close_bound()
     {
         connect_timer_.expires_after(opts_.close_timeout);
@@ -675,11 +682,10 @@ private:
             std::to_string(opts_.close_timeout.count()) + " ms: dropping the connection");
         facts_.close_timed_out = true;
         close_socket();
-        // Closing the socket completes every operation waiting on it. Seen
-        // under load with a write in flight when close() was called: Beast's
-        // operations were parked on each other's locks, not on the socket,
-        // and nothing woke them. If the connection has not ended shortly
-        // after, end it here.
+        // That completes every operation waiting on the socket, but not
+        // Beast's operations parked on each other's locks (seen under load
+        // with a write in flight at close()): if the end does not follow
+        // shortly, end it here.
         connect_timer_.expires_after(std::chrono::milliseconds(200));
         connect_timer_.async_wait(bind(&session::on_end_stuck));
     }
@@ -697,13 +703,11 @@ private:
         apply(w);
         facts_.reading = false;
         facts_.close_pending = false;
-        auto const ended = gen_ + 1;
+        auto const* stuck = ws_.get();
         on_connection_end(facts_.read_ec ? facts_.read_ec : error_code(net::error::connection_reset));
-        // Nothing will use this stream again (no new attempt started from a
-        // handler): destroying it frees the parked operations, their handlers
-        // and the work they hold on the executor.
-        if(gen_ == ended && state_ == chatlink::state::stopped)
-            ws_.reset();
+        // Its operations will never complete: destroying the stream (here, in
+        // a timer's handler) frees them, their handlers and their work.
+        ws_.take(stuck).reset();
     }
 
     void on_close_done(std::uint64_t gen, error_code ec)

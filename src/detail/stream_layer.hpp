@@ -18,7 +18,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/websocket.hpp>
 
-#include <optional>
+#include <memory>
 #include <string>
 
 namespace chatlink {
@@ -44,9 +44,9 @@ struct layer<tcp_stream_on<Strand>>
 
     explicit layer(client_options const&) {}
 
-    void emplace(std::optional<ws_stream<tcp_stream_on<Strand>>>& ws, Strand const& ex)
+    std::unique_ptr<ws_stream<tcp_stream_on<Strand>>> make(Strand const& ex)
     {
-        ws.emplace(ex);
+        return std::make_unique<ws_stream<tcp_stream_on<Strand>>>(ex);
     }
 };
 

@@ -46,9 +46,9 @@ struct layer<beast::ssl_stream<tcp_stream_on<Strand>>>
             o.tls.context_hook(ctx.native_handle());
     }
 
-    void emplace(std::optional<ws_stream<tls_stream>>& ws, Strand const& ex)
+    std::unique_ptr<ws_stream<tls_stream>> make(Strand const& ex)
     {
-        ws.emplace(ex, ctx);
+        return std::make_unique<ws_stream<tls_stream>>(ex, ctx);
     }
 
     // Per connection: SNI for host names, and the name (or address) the
