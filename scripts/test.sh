@@ -2,7 +2,7 @@
 # Build chatlink and run its whole test suite with ctest.
 #   scripts/test.sh          RelWithDebInfo build in build/release
 #   scripts/test.sh --asan   the same suite under AddressSanitizer + UBSan (clang), in
-#                            build/asan, with each libFuzzer target run for 30 s
+#                            build/asan, with each libFuzzer target run for 20 s
 #   scripts/test.sh --tsan   the same suite under ThreadSanitizer, in build/tsan
 # Every sanitizer report is fatal: the test that triggers it fails.
 # Installs the Debian packages it needs when they are missing.
