@@ -52,8 +52,10 @@ namespace chatlink {
     @par Lifetime
     Destroying the client is safe at any time: no event handler
     (`on_open`, `on_message`, `on`, `on_close`, `on_error`) runs after the
-    destructor returns (when called from a handler or from a thread that is
-    not running other handlers of this client), the connection is closed
+    destructor returns (called off the client's executor, the destructor
+    waits for a handler already running on another thread to return, so it
+    must not be called while holding what such a handler waits for), the
+    connection is closed
     (1001, "going away", if it was open), and outstanding `async_*`
     operations complete with `net::error::operation_aborted`.
 

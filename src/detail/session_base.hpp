@@ -28,6 +28,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -120,6 +121,12 @@ public:
             // Posting can only fail on allocation; the pending operations
             // still hold the session and end with the stream.
         }
+        // An event handler already past the detached_ check on another
+        // thread may still be running: wait for it, so that none runs after
+        // the destructor returns. On the strand (from a handler) there is
+        // nothing to wait for but the caller itself.
+        if(! in_strand(strand_))
+            wait_for_events();
     }
 
     //--------------------------------------------------------------------------
@@ -234,7 +241,10 @@ protected:
 
     void log(log_level level, std::string const& text)
     {
-        if(opts_.logger && ! detached_)
+        if(! opts_.logger || detached_)
+            return;
+        event_scope in(*this);
+        if(! detached_)
             opts_.logger(level, text);
     }
 
@@ -246,7 +256,33 @@ protected:
             return;
         if(initiating_)
             return run([&list, args...](session_base& s) { s.emit(list, args...); });
+        event_scope in(*this);
         list.call([this] { return detached_.load(); }, args...);
+    }
+
+    // Marks a call of user code (an event handler, the logger) in progress.
+    // Both sides are sequentially consistent: either detach() sees the count
+    // raised and waits, or the call sees detached_ and does not start.
+    struct event_scope
+    {
+        session_base& s;
+        explicit event_scope(session_base& s_) noexcept : s(s_) { s.in_event_.fetch_add(1); }
+        ~event_scope() { s.in_event_.fetch_sub(1); }
+        event_scope(event_scope const&) = delete;
+        event_scope& operator=(event_scope const&) = delete;
+    };
+
+    // Off the strand: until no event handler of this client runs. Unbounded
+    // by nature: it waits for user code (see client's Lifetime section).
+    void wait_for_events() const noexcept
+    {
+        for(unsigned spins = 0; in_event_.load() != 0; ++spins)
+        {
+            if(spins < 64)
+                std::this_thread::yield();
+            else
+                std::this_thread::sleep_for(std::chrono::microseconds(50));
+        }
     }
 
     void emit_error(error_code ec) { emit(error_handlers_, ec); }
@@ -344,6 +380,7 @@ protected:
     client_options opts_;
     bool initiating_ = false; // inside a public call run inline on the strand
     std::atomic<bool> detached_{false};
+    std::atomic<int> in_event_{0}; // user code running (event_scope)
     std::atomic<chatlink::state> state_{chatlink::state::idle};
     std::atomic<int> http_status_{0};
 
