@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build chatlink and run its whole test suite with ctest.
-#   scripts/test.sh          RelWithDebInfo build in build/release
+#   scripts/test.sh          Release build (-O2, no debug info) in build/release
 #   scripts/test.sh --asan   the same suite under AddressSanitizer + UBSan (clang), in
 #                            build/asan, with each libFuzzer target run for 20 s
 #   scripts/test.sh --tsan   the same suite under ThreadSanitizer, in build/tsan
