@@ -24,11 +24,18 @@ namespace {
 namespace net = boost::asio;
 using boost::system::error_code;
 
-chatlink::client_options options(unsigned short port)
+chatlink::client_options options(unsigned short port, bool other_backend = false)
 {
     chatlink::client_options o;
     o.url = "ws://127.0.0.1:" + std::to_string(port);
     o.reconnect = chatlink::never_reconnect();
+    if(other_backend)
+    {
+        // Issue 14's options, as another backend would want them.
+        o.headers = {{"Origin", "https://bench.example"}, {"Cookie", "sid=bench"}, {"X-Client", "chatlink-bench"}};
+        o.token_in = chatlink::token_placement::header;
+        o.heartbeat.mode = chatlink::heartbeat_mode::frames;
+    }
     return o;
 }
 
@@ -40,11 +47,11 @@ std::size_t type_size(boost::json::value const& v)
 
 } // namespace
 
-run_result chatlink_sequential(std::size_t n)
+run_result chatlink_sequential(std::size_t n, bool other_backend)
 {
     net::io_context ioc{1};
     auto server = start_echo(ioc);
-    chatlink::client c(ioc, options(server.ws_port));
+    chatlink::client c(ioc, options(server.ws_port, other_backend));
     std::size_t const warm = n / 10;
     std::size_t received = 0, sink = 0;
     std::vector<std::int64_t> lat;
@@ -82,11 +89,11 @@ run_result chatlink_sequential(std::size_t n)
     return finish_run(n, t_start, t_end, lat, error, received == warm + n);
 }
 
-run_result chatlink_pipelined(std::size_t n)
+run_result chatlink_pipelined(std::size_t n, bool other_backend)
 {
     net::io_context ioc{1};
     auto server = start_echo(ioc);
-    auto o = options(server.ws_port);
+    auto o = options(server.ws_port, other_backend);
     o.max_queued = n + 16;
     chatlink::client c(ioc, o);
     std::size_t received = 0, sink = 0;

@@ -41,8 +41,10 @@ run_result beast_sequential(std::size_t n, bool parse_json);
 run_result beast_pipelined(std::size_t n, bool parse_json);
 run_result tcp_sequential(std::size_t n);
 run_result tcp_pipelined(std::size_t n);
-run_result chatlink_sequential(std::size_t n);
-run_result chatlink_pipelined(std::size_t n);
+// `other_backend`: with upgrade headers, the token in a header and the
+// frame heartbeat (issue 14), against the same echo server.
+run_result chatlink_sequential(std::size_t n, bool other_backend = false);
+run_result chatlink_pipelined(std::size_t n, bool other_backend = false);
 
 // Idle scale: k connected clients in this process, heartbeat on.
 struct idle_result

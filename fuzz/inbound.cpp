@@ -14,6 +14,11 @@
 //   bit 0: permessage-deflate offered by the client and accepted
 //   bit 1: a 64-byte message limit (default 1 MiB)
 //   bit 2: the app sends a message from inside its message handler
+//   bit 3: message_format::text (raw text and binary, nothing parsed)
+//   bit 4: the frame heartbeat (ping frames every 10 ms)
+//   bit 5: type_field "op" and max_json_depth 4
+// The on_text and on_binary handlers are always there; with bit 2 they
+// send too (a binary message from on_binary).
 //
 #include <chatlink/chatlink.hpp>
 
@@ -26,6 +31,7 @@
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
@@ -102,6 +108,18 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     opts.permessage_deflate = deflate;
     if(flags & 2)
         opts.max_message_size = 64;
+    if(flags & 8)
+        opts.format = chatlink::message_format::text;
+    if(flags & 16)
+    {
+        opts.heartbeat.mode = chatlink::heartbeat_mode::frames;
+        opts.heartbeat.interval = std::chrono::milliseconds(10);
+    }
+    if(flags & 32)
+    {
+        opts.type_field = "op";
+        opts.max_json_depth = 4;
+    }
 
     int closes = 0, opens = 0;
     std::size_t messages = 0;
@@ -116,8 +134,18 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
                 c.send(R"({"type":"echo"})");
         });
         c.on("ping", [&](boost::json::value const& v) {
-            if(v.at("type") != "ping")
+            if(v.at(opts.type_field) != "ping")
                 fail("on(\"ping\") got another type");
+        });
+        c.on_text([&](std::string_view) {
+            ++messages;
+            if(flags & 4)
+                c.send("raw echo");
+        });
+        c.on_binary([&](std::string_view b) {
+            ++messages;
+            if(flags & 4)
+                c.send_binary(std::string(b.substr(0, 16)));
         });
         c.on_close([&](chatlink::close_info const&) {
             ++closes;

@@ -26,7 +26,8 @@ def deflate(s):
     out = c.compress(s.encode()) + c.flush(zlib.Z_SYNC_FLUSH)
     return out[:-4]  # RFC 7692: drop the 00 00 ff ff tail
 
-# byte 0 of an inbound input: bit 0 deflate, bit 1 64-byte limit, bit 2 send from the handler
+# byte 0 of an inbound input: bit 0 deflate, bit 1 64-byte limit, bit 2 send from the handler,
+# bit 3 raw text format, bit 4 frame heartbeat, bit 5 type_field "op" and max_json_depth 4
 inbound = {
     "chat": b"\x00" + text('{"type":"chat","text":"hi"}'),
     "server_ping_json": b"\x00" + text('{"type":"ping"}'),
@@ -48,6 +49,10 @@ inbound = {
     "deflate_two": b"\x01" + frame(0x1, deflate('{"type":"a"}'), rsv1=True) +
         frame(0x1, deflate('{"type":"ping"}'), rsv1=True),
     "deflate_small_limit": b"\x03" + frame(0x1, deflate('{"p":"' + "z" * 500 + '"}'), rsv1=True),
+    "raw_text_binary": b"\x0c" + text("plain") + frame(0x2, b"\x00\xff") + text('{"type":"ping"}'),
+    "raw_binary_fragments": b"\x08" + frame(0x2, b"ab", fin=False) + frame(0x0, b"cd"),
+    "frame_heartbeat_pongs": b"\x10" + frame(0xA, b"") + frame(0x9, b"x") + text('{"type":"pong"}'),
+    "op_field_deep": b"\x20" + text('{"op":"ping"}') + text('{"op":"x","v":[[[[1]]]]}'),
 }
 
 url = {

@@ -99,6 +99,16 @@ subscription client::on_message(std::function<void(boost::json::value const&)> h
     return impl_ ? subscribe(impl_->add_message_handler(std::move(handler))) : subscription();
 }
 
+subscription client::on_text(std::function<void(std::string_view)> handler)
+{
+    return impl_ ? subscribe(impl_->add_text_handler(std::move(handler))) : subscription();
+}
+
+subscription client::on_binary(std::function<void(std::string_view)> handler)
+{
+    return impl_ ? subscribe(impl_->add_binary_handler(std::move(handler))) : subscription();
+}
+
 subscription client::on(std::string type, std::function<void(boost::json::value const&)> handler)
 {
     return impl_ ? subscribe(impl_->add_type_handler(std::move(type), std::move(handler))) : subscription();
@@ -161,6 +171,12 @@ void client::send(std::string text)
 {
     if(impl_)
         impl_->async_send(std::move(text), detail::send_handler());
+}
+
+void client::send_binary(std::string bytes)
+{
+    if(impl_)
+        impl_->async_send_binary(std::move(bytes), detail::send_handler());
 }
 
 void client::send(char const* text)

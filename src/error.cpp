@@ -29,6 +29,7 @@ char const* enumerator_name(int ev) noexcept
     case error::reconnect_exhausted: return "reconnect_exhausted";
     case error::store_corrupt:       return "store_corrupt";
     case error::protocol_error:      return "protocol_error";
+    case error::invalid_option:      return "invalid_option";
     }
     return nullptr;
 }
@@ -62,6 +63,7 @@ public:
         case error::reconnect_exhausted: return "the reconnect policy gave up";
         case error::store_corrupt:       return "the credential file is corrupt (left as it is)";
         case error::protocol_error:      return "the server broke the WebSocket protocol";
+        case error::invalid_option:      return "a client option cannot be used";
         }
         return "chatlink error " + std::to_string(ev);
     }
@@ -92,7 +94,7 @@ public:
         condition c = condition::transient;
         if(ec == error::auth_rejected || ec == error::not_logged_in || ec == error::store_corrupt)
             c = condition::credentials;
-        else if(ec == error::invalid_url || ec == error::tls_verify_failed)
+        else if(ec == error::invalid_url || ec == error::tls_verify_failed || ec == error::invalid_option)
             c = condition::fatal;
         return static_cast<int>(c) == cv;
     }

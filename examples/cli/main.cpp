@@ -71,6 +71,14 @@ char const* const help_text =
     "  --insecure               do not verify the server's certificate (development only; warns)\n"
     "  --json | --pretty        JSON lines (default when stdout is not a terminal) or text\n"
     "  --verbose                also print heartbeat events and the library's log\n"
+    "  --header \"NAME: VALUE\"   add this header to the upgrade request (repeatable);\n"
+    "                           Authorization, Cookie and Proxy-Authorization values are never printed\n"
+    "  --token-in query|header  the token in the URL's query (default) or in an\n"
+    "                           Authorization: Bearer header (then in no URL)\n"
+    "  --subprotocol NAME       offer this subprotocol (repeatable); the server must choose one\n"
+    "  --raw                    no JSON: text and binary messages are text and binary events\n"
+    "                           (base64); lines read are sent as text as they are\n"
+    "  --ping-frames            heartbeat with WebSocket ping frames, not {\"type\":\"ping\"}\n"
     "  --help                   show this help\n"
     "\n"
     "DUR: a number with a unit (250ms, 10s, 5m, 1h).\n"
@@ -160,6 +168,40 @@ settings parse_args(int argc, char** argv)
             st.json_output = false;
         else if(arg == "--verbose")
             st.verbose = true;
+        else if(arg == "--header")
+        {
+            // "NAME: VALUE"; the library refuses a name or value that would
+            // break the handshake (invalid_option, exit 2).
+            auto const v = value();
+            auto const colon = v.find(':');
+            if(colon == std::string::npos || colon == 0)
+                throw usage_error("--header takes \"NAME: VALUE\"");
+            auto val = v.substr(colon + 1);
+            auto const first = val.find_first_not_of(" \t");
+            val = first == std::string::npos ? std::string() : val.substr(first);
+            st.opts.headers.push_back({v.substr(0, colon), val});
+        }
+        else if(arg == "--token-in")
+        {
+            auto const v = value();
+            if(v == "query")
+                st.opts.token_in = chatlink::token_placement::query;
+            else if(v == "header")
+                st.opts.token_in = chatlink::token_placement::header;
+            else
+                throw usage_error("--token-in takes query or header");
+        }
+        else if(arg == "--raw")
+            st.opts.format = chatlink::message_format::text;
+        else if(arg == "--ping-frames")
+            st.opts.heartbeat.mode = chatlink::heartbeat_mode::frames;
+        else if(arg == "--subprotocol")
+        {
+            auto v = value();
+            if(v.empty())
+                throw usage_error("--subprotocol must not be empty");
+            st.opts.subprotocols.push_back(std::move(v));
+        }
         else
             throw usage_error("unknown option " + arg);
     }
@@ -299,14 +341,24 @@ public:
         , signals_(ioc, SIGINT, SIGTERM)
     {
         chatlink::error_code ec;
-        url_ = chatlink::make_endpoint(st_.opts.url, "", st_.opts.path, st_.opts.token_param, ec).redacted;
+        bool const in_header = st_.opts.token_in == chatlink::token_placement::header;
+        url_ = chatlink::make_endpoint(st_.opts.url, "", st_.opts.path,
+            in_header ? std::string() : st_.opts.token_param, ec).redacted;
     }
 
     int run()
     {
         client_.on_state_change([this](chatlink::state s) { on_state(s); });
-        client_.on_open([this] { emit("open", {{"url", url_}}); });
+        client_.on_open([this] {
+            auto const p = client_.stats().subprotocol;
+            emit("open", {{"url", url_}, {"subprotocol", p.empty() ? json::value() : json::value(p)}});
+        });
         client_.on_message([this](json::value const& v) { emit("message", {{"data", v}}); });
+        if(st_.opts.format == chatlink::message_format::text)
+        {
+            client_.on_text([this](std::string_view t) { emit("text", {{"data", t}}); });
+            client_.on_binary([this](std::string_view b) { emit("binary", {{"base64", chatlink_cli::base64(b)}}); });
+        }
         client_.on_error([this](chatlink::error_code ec) {
             auto const detail = client_.stats().last_error_detail;
             if(detail.empty() || client_.stats().last_error != ec)
@@ -320,8 +372,11 @@ public:
         });
         client_.on_give_up([this](chatlink::error_code cause) {
             emit("give_up", {{"cause", chatlink::error_name(cause)}});
-            give_up_code_ = cause == chatlink::condition::credentials
-                ? exit_credentials : exit_gave_up;
+            // An option the library refused (a --header that would break
+            // the handshake) is bad usage.
+            give_up_code_ = cause == chatlink::condition::credentials ? exit_credentials
+                : cause == chatlink::error::invalid_option            ? exit_usage
+                                                                       : exit_gave_up;
         });
         client_.on_heartbeat([this](std::chrono::microseconds rtt) {
             if(st_.verbose)
@@ -437,6 +492,8 @@ private:
         }
         if(line->find_first_not_of(" \t\r") == std::string::npos)
             return;
+        if(st_.opts.format == chatlink::message_format::text)
+            return send(std::move(*line)); // --raw: as it is
         boost::system::error_code ec;
         json::parse(*line, ec);
         if(ec)

@@ -122,6 +122,36 @@ inline std::string terminal_safe(std::string_view s)
     return out;
 }
 
+// RFC 4648 base64, with padding: the `binary` event's bytes.
+inline std::string base64(std::string_view in)
+{
+    static char const table[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    out.reserve((in.size() + 2) / 3 * 4);
+    std::size_t i = 0;
+    for(; i + 3 <= in.size(); i += 3)
+    {
+        auto const n = (static_cast<unsigned>(static_cast<unsigned char>(in[i])) << 16) |
+            (static_cast<unsigned>(static_cast<unsigned char>(in[i + 1])) << 8) |
+            static_cast<unsigned char>(in[i + 2]);
+        out += table[(n >> 18) & 63];
+        out += table[(n >> 12) & 63];
+        out += table[(n >> 6) & 63];
+        out += table[n & 63];
+    }
+    if(auto const rest = in.size() - i)
+    {
+        unsigned n = static_cast<unsigned>(static_cast<unsigned char>(in[i])) << 16;
+        if(rest == 2)
+            n |= static_cast<unsigned>(static_cast<unsigned char>(in[i + 1])) << 8;
+        out += table[(n >> 18) & 63];
+        out += table[(n >> 12) & 63];
+        out += rest == 2 ? table[(n >> 6) & 63] : '=';
+        out += '=';
+    }
+    return out;
+}
+
 } // namespace chatlink_cli
 
 #endif

@@ -5,11 +5,15 @@
 // chatlink-server: the example chat backend of PROTOCOL.md, on Boost.Beast.
 //
 //   chatlink-server [--address ADDR] [--port N] [--cert PEM --key PEM]
+//                   [--subprotocol NAME ...]
 //                   (--token USER:TOKEN ... | --tokens FILE | --allow-any)
 //
 // With --cert and --key it serves wss:// instead of ws://.
 //
-// - GET /ws?token=TOKEN upgrades for a known token, 401 otherwise.
+// - GET /ws?token=TOKEN (or with Authorization: Bearer TOKEN) upgrades for
+//   a known token, 401 otherwise; with --subprotocol, it chooses the first
+//   of the client's offers that it speaks.
+// - Binary messages are echoed to their sender as they are.
 // - {"type":"ping"} is answered with {"type":"pong"}.
 // - {"type":"chat","to":"all"|USER,"text":...} is delivered, with "from" and
 //   an "id", to the addressees and back to the sender.
@@ -41,6 +45,8 @@
 #include <optional>
 #include <string>
 #include <type_traits>
+#include <utility>
+#include <vector>
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
@@ -68,6 +74,7 @@ struct chat_room
     std::multimap<std::string, std::weak_ptr<peer>> online;
     std::int64_t next_id = 1;
     std::int64_t next_guest = 1;
+    std::vector<std::string> subprotocols; // offered by --subprotocol, in preference order
 };
 
 template<class Stream>
@@ -79,7 +86,7 @@ class session : public peer, public std::enable_shared_from_this<session<Stream>
     websocket::stream<Stream> ws_;
     beast::flat_buffer buffer_{1024 * 1024 + 4096};
     http::request<http::string_body> req_;
-    std::deque<std::string> outbox_;
+    std::deque<std::pair<std::string, bool>> outbox_; // (payload, binary)
     std::string user_;
     bool writing_ = false;
 
@@ -109,7 +116,14 @@ public:
 
     void send(std::string text) override
     {
-        outbox_.push_back(std::move(text));
+        outbox_.push_back({std::move(text), false});
+        if(! writing_)
+            do_write();
+    }
+
+    void send_binary(std::string bytes)
+    {
+        outbox_.push_back({std::move(bytes), true});
         if(! writing_)
             do_write();
     }
@@ -124,6 +138,13 @@ private:
             for(auto p : u->params())
                 if(p.key == "token")
                     token = std::string(p.value);
+        // Or in an Authorization: Bearer header (PROTOCOL.md).
+        if(! token)
+        {
+            auto const auth = req_[http::field::authorization];
+            if(auth.size() > 7 && beast::iequals(auth.substr(0, 7), "Bearer "))
+                token = std::string(auth.substr(7));
+        }
 
         if(token && ! token->empty())
         {
@@ -151,7 +172,33 @@ private:
         beast::get_lowest_layer(ws_).expires_never();
         ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
         ws_.read_message_max(1024 * 1024);
+        // The first subprotocol the client offers that this server speaks.
+        if(auto chosen = choose_subprotocol(req_[http::field::sec_websocket_protocol]); ! chosen.empty())
+            ws_.set_option(websocket::stream_base::decorator([chosen](websocket::response_type& res) {
+                res.set(http::field::sec_websocket_protocol, chosen);
+            }));
         ws_.async_accept(req_, beast::bind_front_handler(&session::on_accept, this->shared_from_this()));
+    }
+
+    std::string choose_subprotocol(beast::string_view offered) const
+    {
+        std::size_t pos = 0;
+        while(pos < offered.size())
+        {
+            auto comma = offered.find(',', pos);
+            if(comma == beast::string_view::npos)
+                comma = offered.size();
+            auto name = offered.substr(pos, comma - pos);
+            while(! name.empty() && (name.front() == ' ' || name.front() == '\t'))
+                name.remove_prefix(1);
+            while(! name.empty() && (name.back() == ' ' || name.back() == '\t'))
+                name.remove_suffix(1);
+            for(auto const& p : room_.subprotocols)
+                if(name == p)
+                    return p;
+            pos = comma + 1;
+        }
+        return {};
     }
 
     void on_accept(error_code ec)
@@ -179,7 +226,10 @@ private:
         }
         std::string text = beast::buffers_to_string(buffer_.data());
         buffer_.consume(buffer_.size());
-        handle(text, ws_.got_text());
+        if(ws_.got_binary())
+            send_binary(std::move(text)); // binary frames are echoed as they are
+        else
+            handle(text, true);
         do_read();
     }
 
@@ -236,8 +286,8 @@ private:
     void do_write()
     {
         writing_ = true;
-        ws_.text(true);
-        ws_.async_write(net::buffer(outbox_.front()),
+        ws_.binary(outbox_.front().second);
+        ws_.async_write(net::buffer(outbox_.front().first),
             beast::bind_front_handler(&session::on_write, this->shared_from_this()));
     }
 
@@ -273,6 +323,8 @@ int usage(std::ostream& os, int code)
           "  --token USER:TOKEN  accept TOKEN as USER (repeatable)\n"
           "  --tokens FILE       JSON object of USER: TOKEN pairs\n"
           "  --allow-any         accept any non-empty token, as guestN\n"
+          "  --subprotocol NAME  speak this subprotocol when a client offers it (repeatable,\n"
+          "                      in order of preference)\n"
           "  --cert PEM          certificate chain (PEM file): serve wss://\n"
           "  --key PEM           the certificate's private key (PEM file)\n"
           "  --help              show this help\n";
@@ -307,6 +359,8 @@ int main(int argc, char** argv)
                 cert_file = value();
             else if(arg == "--key")
                 key_file = value();
+            else if(arg == "--subprotocol")
+                room.subprotocols.push_back(value());
             else if(arg == "--allow-any")
                 room.allow_any = true;
             else if(arg == "--token")

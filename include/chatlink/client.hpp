@@ -154,6 +154,26 @@ public:
     */
     subscription on(std::string type, std::function<void(boost::json::value const&)> handler);
 
+    /** Add a handler for text messages as they are, unparsed: every text
+        message when `client_options::format` is `message_format::text`;
+        with `json`, the text messages that are not JSON objects (before
+        they are reported as `error::bad_message`).
+
+        @param handler Called as `void(std::string_view text)`; `text` is
+        valid during the call only.
+        @return What removes the handler.
+    */
+    subscription on_text(std::function<void(std::string_view)> handler);
+
+    /** Add a handler for binary messages (with `message_format::json`, they
+        are then reported as `error::bad_message`).
+
+        @param handler Called as `void(std::string_view bytes)`; the bytes
+        are valid during the call only.
+        @return What removes the handler.
+    */
+    subscription on_binary(std::function<void(std::string_view)> handler);
+
     /** Add a handler called once each time an open connection ends.
 
         @param handler Called as `void(close_info const& info)`: how it ended.
@@ -320,6 +340,35 @@ public:
     {
         return async_send(serialize(msg), std::forward<SendToken>(tok));
     }
+
+    /** Send one binary message; otherwise as `async_send(std::string,
+        SendToken&&)` (same queue, same order, same completion rules).
+
+        @param bytes The message's bytes.
+        @param tok The completion token.
+        @return Whatever the completion token makes of
+        `void(error_code, std::size_t)`.
+    */
+    template<class SendToken = net::default_completion_token_t<executor_type>>
+    auto async_send_binary(std::string bytes, SendToken&& tok = {})
+    {
+        return net::async_initiate<SendToken, void(error_code, std::size_t)>(
+            [](auto handler, std::shared_ptr<detail::session_iface> s, executor_type const& ex, std::string b)
+            {
+                if(s)
+                    s->async_send_binary(std::move(b), detail::send_handler(std::move(handler)));
+                else
+                    fail_moved_from(ex, detail::send_handler(std::move(handler)));
+            },
+            tok, impl_, ex_, std::move(bytes));
+    }
+
+    /** Send one binary message without a completion token; a failure goes to
+        `on_error`.
+
+        @param bytes The message's bytes.
+    */
+    void send_binary(std::string bytes);
 
     /** Send text without a completion token; a failure goes to `on_error`.
 

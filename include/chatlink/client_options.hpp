@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 // OpenSSL's SSL_CTX, declared here so that this header needs no OpenSSL header.
 struct ssl_ctx_st;
@@ -44,6 +45,17 @@ struct tls_options
     std::function<void(ssl_ctx_st*)> context_hook;
 };
 
+/// How the heartbeat pings (`heartbeat_options::mode`).
+enum class heartbeat_mode
+{
+    /// `heartbeat_options::ping` as a text message; the server's `pong`
+    /// message is the round trip (PROTOCOL.md).
+    json,
+    /// RFC 6455 ping frames; the pong frame is the round trip. For servers
+    /// that do not speak PROTOCOL.md's JSON heartbeat.
+    frames
+};
+
 /** Heartbeat and dead-peer detection.
 
     While open, `ping` is sent every `interval` through the normal write
@@ -59,6 +71,8 @@ struct tls_options
 */
 struct heartbeat_options
 {
+    /// Ping with a JSON message (default) or with WebSocket ping frames.
+    heartbeat_mode mode = heartbeat_mode::json;
     /// How often to send `ping`; 0 turns our pings off.
     std::chrono::milliseconds interval{25000};
 
@@ -79,6 +93,36 @@ struct heartbeat_options
 /// Severity of a log line passed to `client_options::logger`.
 enum class log_level { debug, info, warning, error };
 
+/// Where the token travels in the upgrade request (`client_options::token_in`).
+enum class token_placement
+{
+    /// In the URL's query, as `token_param=TOKEN` (PROTOCOL.md's default).
+    query,
+    /// In an `Authorization: SCHEME TOKEN` header (`client_options::token_scheme`);
+    /// then the token is in no URL.
+    header
+};
+
+/// What the messages of the connection are (`client_options::format`).
+enum class message_format
+{
+    /// JSON objects (PROTOCOL.md): parsed, to `on_message` and `on(type)`.
+    /// A binary frame or text that is not a JSON object goes to the
+    /// `on_binary` or `on_text` handlers, then is reported as
+    /// `error::bad_message`.
+    json,
+    /// Anything: text messages go to `on_text` as they are, binary ones to
+    /// `on_binary`; nothing is parsed, nothing is a bad message.
+    text
+};
+
+/// One header field added to the upgrade request (`client_options::headers`).
+struct header_field
+{
+    std::string name;  ///< The field name (`Cookie`, `Origin`, `X-Client`).
+    std::string value; ///< The field value.
+};
+
 /** Settings of a `client`. Plain data; set fields, then pass to the client.
 
     The defaults follow PROTOCOL.md and the original chat client.
@@ -93,6 +137,29 @@ struct client_options
 
     /// Name of the query parameter that carries the token.
     std::string token_param = "token";
+    /// Where the token travels: the query (default) or an `Authorization` header.
+    token_placement token_in = token_placement::query;
+    /// The scheme of the `Authorization` header when `token_in` is `header`.
+    std::string token_scheme = "Bearer";
+    /** Header fields added to every upgrade request, in order. A name that
+        would break the handshake (`Host`, `Upgrade`, `Connection`,
+        `Content-Length`, `Transfer-Encoding`, any `Sec-WebSocket-*`), a name
+        that is not an HTTP token, a CR, LF or NUL in a value, or an
+        `Authorization` field while `token_in` is `header`: the connect
+        fails before any I/O with `error::invalid_option` (and the policy
+        gives up: the condition is fatal). The values of `Authorization`,
+        `Cookie` and `Proxy-Authorization` are never logged.
+    */
+    std::vector<header_field> headers;
+    /** Subprotocols offered in `Sec-WebSocket-Protocol`, in order of
+        preference; empty offers none. The one the server chose is in
+        `client_stats::subprotocol`. A server that chooses one that was not
+        offered fails the attempt with `error::handshake_failed` (RFC 6455
+        4.1), as does one that chooses none when `require_subprotocol` is set.
+    */
+    std::vector<std::string> subprotocols;
+    /// With `subprotocols` offered, a server that chooses none fails the attempt.
+    bool require_subprotocol = true;
 
     /// Resolve + TCP connect + upgrade must finish within this.
     std::chrono::milliseconds connect_timeout{10000};
@@ -111,6 +178,18 @@ struct client_options
     */
     std::size_t max_upgrade_header_bytes = 64 * 1024;
 
+    /// What the server's messages are: JSON objects (default) or any text
+    /// and binary (`on_text`, `on_binary`).
+    message_format format = message_format::json;
+    /** The field of a JSON message that `client::on(type, ...)` matches and
+        that names the heartbeat's messages (`"ping"`, `"pong"`): `"type"`
+        as in PROTOCOL.md; other backends use `"op"` or `"event"`.
+    */
+    std::string type_field = "type";
+    /** The deepest nesting of arrays and objects a JSON message may have; a
+        deeper one is a bad message. 32 is Boost.JSON's own default.
+    */
+    std::size_t max_json_depth = 32;
     /// Largest message accepted from the server, in bytes. A larger one
     /// closes the connection with 1009 and `error::message_too_big`.
     std::size_t max_message_size = 1024 * 1024;
@@ -126,6 +205,12 @@ struct client_options
     /// ends (or an attempt fails). Empty: `fixed_delay(300 s)`.
     std::shared_ptr<reconnect_policy> reconnect;
 
+    /** The least wait before the next attempt after the server closed with
+        1012 (service restart) or 1013 (try again later), whatever the policy
+        chooses (PROTOCOL.md); capped at 10 minutes. A 503 or 429 refusal's
+        `Retry-After` is honoured the same way.
+    */
+    std::chrono::milliseconds service_restart_delay{5000};
     /// A connection that stayed open this long resets the attempt count (so a
     /// server that accepts and drops at once does not reset the back-off).
     std::chrono::milliseconds reconnect_reset_after{30000};

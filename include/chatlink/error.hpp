@@ -76,7 +76,14 @@ enum class error
     /// frame, a masked frame, a bad close frame, or invalid UTF-8 in a text
     /// message. The client failed the connection as the RFC requires, with
     /// close code 1002 (1007 for invalid UTF-8), given in `close_info::code`.
-    protocol_error
+    protocol_error,
+
+    /// A client option cannot be used (`client_stats::last_error_detail` says
+    /// which): an upgrade header that would break the handshake or holds CR,
+    /// LF or NUL, a subprotocol that is not an HTTP token, a token with a
+    /// control character when it travels in a header. Reported before any
+    /// I/O; retrying cannot help.
+    invalid_option
 };
 
 /** Kinds of failure, as a reconnect policy sees them: Boost.System error
@@ -95,7 +102,7 @@ enum class condition
     /// same credentials is pointless; the user must log in again.
     credentials,
 
-    /// `invalid_url`, `tls_verify_failed`: retrying cannot help.
+    /// `invalid_url`, `tls_verify_failed`, `invalid_option`: retrying cannot help.
     fatal
 };
 

@@ -58,6 +58,12 @@ struct reconnect_info
     std::size_t attempt = 0;              ///< The attempt about to be made (2 for the first retry).
     std::chrono::milliseconds delay{0};   ///< The wait before it.
     error_code cause;                     ///< Why the last connection or attempt ended.
+    /** The server's own hint, when it gave one: the `Retry-After` of a 503 or
+        429 refusal (capped at 10 minutes), or
+        `client_options::service_restart_delay` after a close with 1012 or
+        1013. `delay` is never shorter than this, whatever the policy chose.
+    */
+    std::optional<std::chrono::milliseconds> retry_after;
 };
 
 /// Counters of a client, as returned by `client::stats()`.
@@ -75,6 +81,9 @@ struct client_stats
     /// `handshake_failed`. Never holds a token.
     std::string last_error_detail;
     std::size_t queue_depth = 0;                ///< Sends queued or held.
+    /// The subprotocol the server chose for the open (or last) connection;
+    /// empty when none was offered or chosen.
+    std::string subprotocol;
 };
 
 } // namespace chatlink

@@ -14,10 +14,10 @@
 // frame, or any write once the buffer holds max_corked bytes) goes out
 // together with everything buffered, in one gathered write.
 //
-// Only a frame that starts a text message is ever corked (the first byte of
-// the write is a frame header with opcode 1): the HTTP upgrade, pings,
-// pongs and the closing frame always flush. A write the session did not
-// cork behaves exactly as the next layer's own.
+// Only a frame that starts a text or binary message is ever corked (the
+// first byte of the write is a frame header with opcode 1 or 2): the HTTP
+// upgrade, pings, pongs and the closing frame always flush. A write the
+// session did not cork behaves exactly as the next layer's own.
 //
 // The session still completes a send only once its bytes have reached the
 // next layer: accepted() counts every byte taken, flushed() the bytes the
@@ -113,7 +113,7 @@ public:
     NextLayer const& next_layer() const noexcept { return next_; }
     executor_type get_executor() noexcept { return next_.get_executor(); }
 
-    // The next write that starts a text message may be corked.
+    // The next write that starts a text or binary message may be corked.
     void cork_next(bool on) noexcept { st_->cork_next = on; }
 
     std::uint64_t accepted() const noexcept { return st_->accepted; }
@@ -236,13 +236,16 @@ private:
     };
 
     template<class ConstBufferSequence>
-    static bool starts_text_frame(ConstBufferSequence const& buffers)
+    static bool starts_data_frame(ConstBufferSequence const& buffers)
     {
         for(auto it = net::buffer_sequence_begin(buffers); it != net::buffer_sequence_end(buffers); ++it)
         {
             net::const_buffer const b(*it);
             if(b.size() != 0)
-                return (*static_cast<unsigned char const*>(b.data()) & 0x0f) == 0x1;
+            {
+                auto const opcode = *static_cast<unsigned char const*>(b.data()) & 0x0f;
+                return opcode == 0x1 || opcode == 0x2; // text or binary
+            }
         }
         return false;
     }
@@ -252,7 +255,7 @@ private:
     {
         auto& st = *st_;
         std::size_t const n = net::buffer_size(buffers);
-        if(st.cork_next && st.buf.size() + n <= max_corked && starts_text_frame(buffers))
+        if(st.cork_next && st.buf.size() + n <= max_corked && starts_data_frame(buffers))
         {
             st.cork_next = false;
             if(st.buf.empty())

@@ -99,13 +99,15 @@ public:
         std::uint64_t seq = 0;   // app sends: the completion order
         std::uint64_t end = 0;   // corked: where its bytes end in the layer's count
         kind k = kind::app;
+        bool binary = false;     // a binary message (else text)
 
-        entry(std::string t, Handler h, std::uint64_t s, kind kk)
-            : text(std::move(t)), handler(take_handler(h)), seq(s), k(kk)
+        entry(std::string t, Handler h, std::uint64_t s, kind kk, bool bin = false)
+            : text(std::move(t)), handler(take_handler(h)), seq(s), k(kk), binary(bin)
         {
         }
         entry(entry&& o) noexcept
-            : text(std::move(o.text)), handler(take_handler(o.handler)), seq(o.seq), end(o.end), k(o.k)
+            : text(std::move(o.text)), handler(take_handler(o.handler)), seq(o.seq), end(o.end), k(o.k),
+              binary(o.binary)
         {
         }
         entry& operator=(entry&& o) noexcept
@@ -116,6 +118,7 @@ public:
             seq = o.seq;
             end = o.end;
             k = o.k;
+            binary = o.binary;
             return *this;
         }
     };
@@ -128,8 +131,8 @@ public:
     //--------------------------------------------------------------------------
     // Admission
 
-    // An application's send.
-    void push(std::string text, Handler h, mode m, work& w)
+    // An application's send (`binary`: a binary message).
+    void push(std::string text, Handler h, mode m, work& w, bool binary = false)
     {
         std::uint64_t const seq = next_seq_++;
         slots_.emplace_back();
@@ -143,13 +146,13 @@ public:
             if(held_.size() >= max_held_)
                 return finish(seq, h, max_held_ == 0
                     ? error_code(error::not_connected) : error_code(error::queue_full), 0, w);
-            held_.emplace_back(std::move(text), take_handler(h), seq, kind::app);
+            held_.emplace_back(std::move(text), take_handler(h), seq, kind::app, binary);
             return;
         case mode::write:
             if(bytes_ > 0 && text.size() > max_bytes_ - std::min(bytes_, max_bytes_))
                 return finish(seq, h, error::queue_full, 0, w);
             bytes_ += text.size();
-            queue_.emplace_back(std::move(text), take_handler(h), seq, kind::app);
+            queue_.emplace_back(std::move(text), take_handler(h), seq, kind::app, binary);
             w.write_next = true;
             return;
         }

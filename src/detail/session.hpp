@@ -22,10 +22,12 @@
 #include "detail/fail_count.hpp"
 #include "detail/heartbeat_schedule.hpp"
 #include "detail/outbox.hpp"
+#include "detail/retry_after.hpp"
 #include "detail/session_base.hpp"
 #include "detail/stream_keeper.hpp"
 #include "detail/stream_layer.hpp"
 #include "detail/teardown.hpp"
+#include "detail/upgrade_request.hpp"
 #include <chatlink/credential_store.hpp>
 #include <chatlink/error.hpp>
 #include <chatlink/url.hpp>
@@ -34,13 +36,22 @@
 #include <boost/beast/http.hpp>
 #include <boost/json/parser.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace chatlink {
 namespace detail {
+
+inline boost::json::parse_options json_parse_options(client_options const& o) noexcept
+{
+    boost::json::parse_options po;
+    po.max_depth = o.max_json_depth;
+    return po;
+}
 
 // Room in the read buffer above the message limit for frame bookkeeping.
 // The buffer is bounded too (not only read_message_max): an unbounded buffer
@@ -69,12 +80,13 @@ class session
     using base::close_handlers_; using base::give_up_handlers_; using base::reconnect_handlers_;
     using base::heartbeat_handlers_; using base::run; using base::complete; using base::log; using base::emit;
     using base::emit_error; using base::set_state; using base::bump; using base::note_error;
-    using base::note_detail;
+    using base::note_detail; using base::set_subprotocol;
 
     layer_type layer_;
     std::shared_ptr<reconnect_policy> policy_;
     heartbeat_schedule heartbeat_;
     bool warned_plain_token_ = false;
+    bool ping_frame_pending_ = false; // heartbeat_mode::frames
     resolver_type resolver_;
     timer_type connect_timer_; // the connect bound, then the close bound
     timer_type retry_timer_;
@@ -84,6 +96,9 @@ class session
     beast::flat_buffer buffer_;
     boost::json::parser parser_;
     endpoint ep_;
+    std::string authorization_; // "Bearer T" when the token travels in a header
+    // The server's hint for the next attempt's delay (Retry-After, 1012/1013).
+    std::optional<std::chrono::milliseconds> retry_hint_;
 
     outbox_type outbox_;
     connect_handler connect_handler_;
@@ -115,6 +130,7 @@ public:
         , retry_timer_(strand_)
         , heartbeat_timer_(strand_)
         , buffer_(opts_.max_message_size + read_buffer_slack)
+        , parser_(boost::json::storage_ptr(), json_parse_options(opts_))
         , outbox_(opts_.max_queued, opts_.max_send_queue_bytes)
     {
     }
@@ -208,7 +224,22 @@ private:
         auto token = current_token(ec);
         if(! ec)
         {
-            ep_ = make_endpoint(opts_.url, *token, opts_.path, opts_.token_param, ec);
+            auto bad = check_request_options(opts_);
+            if(! bad && opts_.token_in == token_placement::header)
+                bad = check_header_token(*token);
+            if(bad)
+            {
+                log(log_level::error, "cannot connect: " + *bad);
+                note_detail(error::invalid_option, *bad);
+                set_state(chatlink::state::connecting);
+                return fail_attempt_before_io(error::invalid_option);
+            }
+        }
+        if(! ec)
+        {
+            bool const in_header = opts_.token_in == token_placement::header;
+            authorization_ = in_header ? opts_.token_scheme + " " + *token : std::string();
+            ep_ = make_endpoint(opts_.url, *token, opts_.path, in_header ? std::string_view() : opts_.token_param, ec);
             if(! ec && ep_.secure != layer_type::secure)
             {
                 // The stream type was chosen from the same URL at construction.
@@ -228,7 +259,8 @@ private:
             if(opts_.tls.insecure_skip_verify)
                 log(log_level::warning, "TLS certificate verification is OFF (insecure_skip_verify): " + ep_.redacted);
         }
-        else if(! warned_plain_token_ && ! opts_.token_param.empty() && ! is_loopback_host(ep_.host))
+        else if(! warned_plain_token_ && (opts_.token_in == token_placement::header || ! opts_.token_param.empty()) &&
+            ! is_loopback_host(ep_.host))
         {
             warned_plain_token_ = true;
             log(log_level::warning, "the token is sent unencrypted (ws://) to " + ep_.host_header + "; use wss://");
@@ -238,6 +270,7 @@ private:
             bump(reconnects_, 1);
         ++gen_;
         facts_ = {};
+        ping_frame_pending_ = false;
         http_status_ = 0;
         buffer_.clear();
         set_state(chatlink::state::connecting);
@@ -248,6 +281,8 @@ private:
         configure_stream();
 
         log(log_level::info, "connecting to " + ep_.redacted);
+        if(! opts_.headers.empty())
+            log(log_level::debug, "upgrade request headers: " + describe_headers(opts_.headers));
         connect_timer_.expires_after(opts_.connect_timeout);
         connect_timer_.async_wait(bind(&session::on_connect_timeout));
         resolver_.async_resolve(opts_.connect_address.empty() ? ep_.host : opts_.connect_address,
@@ -275,9 +310,16 @@ private:
         set_timeouts(opts_.connect_timeout);
         ws_->next_layer().close_bound(opts_.close_timeout);
 
+        // The fields were checked in attempt(); each is set as given.
         ws_->set_option(websocket::stream_base::decorator(
-            [ua = opts_.user_agent](websocket::request_type& req) {
-                req.set(http::field::user_agent, ua);
+            [this](websocket::request_type& req) {
+                req.set(http::field::user_agent, opts_.user_agent);
+                if(! authorization_.empty())
+                    req.set(http::field::authorization, authorization_);
+                if(! opts_.subprotocols.empty())
+                    req.set(http::field::sec_websocket_protocol, join_protocols(opts_.subprotocols));
+                for(auto const& h : opts_.headers)
+                    req.insert(h.name, h.value);
             }));
 
         // Any frame proves the peer alive. The server's close frame starts
@@ -287,6 +329,13 @@ private:
             last_rx_ = clock::now();
             if(kind == websocket::frame_type::close && facts_.on_peer_close())
                 arm_close_bound();
+            else if(kind == websocket::frame_type::pong && opts_.heartbeat.mode == heartbeat_mode::frames)
+                // Posted: a heartbeat handler may call close(), and nothing
+                // may start an operation on the stream from this callback.
+                run([g = gen_](session& s) {
+                    if(g == s.gen_)
+                        s.on_pong();
+                });
         });
     }
 
@@ -373,10 +422,26 @@ private:
         // What the server answered, as read before Beast saw it.
         auto const* up = ws_->next_layer().upgrade();
         http_status_ = up ? up->status() : 0;
+        authorization_.clear(); // the token is needed no longer
+        if(! ec && ! facts_.timed_out && up)
+        {
+            // Beast accepted the 101; RFC 6455 4.1 asks more of it.
+            auto v = check_answer(opts_, up->field("Sec-WebSocket-Protocol"), up->field("Sec-WebSocket-Extensions"));
+            if(v.error)
+            {
+                ws_->next_layer().upgrade_done();
+                log(log_level::error, "upgrade failed: " + *v.error);
+                note_detail(error::handshake_failed, *v.error);
+                return fail_connect(error::handshake_failed);
+            }
+            set_subprotocol(std::move(v.subprotocol));
+        }
         if(ec && ! facts_.timed_out && up)
         {
             if(auto f = up->failure(ec))
             {
+                if(up->status() == 503 || up->status() == 429)
+                    retry_hint_ = parse_retry_after(up->field("Retry-After"), std::chrono::system_clock::now());
                 ws_->next_layer().upgrade_done();
                 log(log_level::error, "upgrade failed: " + f->detail);
                 note_detail(f->ec, f->detail);
@@ -475,14 +540,19 @@ private:
         if(detached_ || stop_requested_)
             return stop(net::error::operation_aborted);
         ++retry_;
-        auto const delay = policy_->next_delay(retry_, cause);
+        auto delay = policy_->next_delay(retry_, cause);
+        auto const hint = std::exchange(retry_hint_, std::nullopt);
         if(! delay)
             return give_up(cause);
+        // The server's hint is a floor under the policy's choice.
+        if(hint && *hint > *delay)
+            delay = hint;
         set_state(chatlink::state::waiting);
         reconnect_info info;
         info.attempt = retry_ + 1;
         info.delay = *delay;
         info.cause = cause;
+        info.retry_after = hint;
         log(log_level::info, "reconnecting in " + std::to_string(delay->count()) + " ms (attempt " +
             std::to_string(info.attempt) + ", after " + error_name(cause) + ")");
         emit(reconnect_handlers_, info);
@@ -515,6 +585,7 @@ private:
     void stop(error_code held_result)
     {
         ++wait_gen_;
+        retry_hint_.reset();
         retry_timer_.cancel();
         connect_timer_.cancel();
         heartbeat_timer_.cancel();
@@ -565,10 +636,31 @@ private:
         {
             if(! facts_.ping_sent_at)
                 facts_.ping_sent_at = now;
-            send_internal(outbox_type::kind::ping, opts_.heartbeat.ping);
+            if(opts_.heartbeat.mode == heartbeat_mode::frames)
+                send_ping_frame();
+            else
+                send_internal(outbox_type::kind::ping, opts_.heartbeat.ping);
             ping_due_ = now + heartbeat_.interval();
         }
         arm_heartbeat();
+    }
+
+    // A ping frame, beside the write queue (Beast lets one control frame
+    // wait for the message being written); one pending at a time, like the
+    // JSON ping.
+    void send_ping_frame()
+    {
+        if(ping_frame_pending_)
+            return;
+        ping_frame_pending_ = true;
+        ws_->async_ping({}, bind_io(&session::on_ping_frame_sent));
+    }
+
+    void on_ping_frame_sent(std::uint64_t gen, error_code)
+    {
+        if(gen == gen_)
+            ping_frame_pending_ = false;
+        // A failed ping means a failed stream: the read loop reports it.
     }
 
     void on_pong()
@@ -613,10 +705,22 @@ private:
         last_rx_ = clock::now();
         bump(messages_received_, 1);
         bump(bytes_received_, n);
-        if(ws_->got_text())
-            on_text(static_cast<char const*>(buffer_.data().data()), buffer_.size());
+        std::string_view const data(static_cast<char const*>(buffer_.data().data()), buffer_.size());
+        if(ws_->got_binary())
+        {
+            if(opts_.format == message_format::text)
+                facts_.got_message = true;
+            this->emit_raw(this->binary_handlers_, data);
+            if(opts_.format == message_format::json)
+                reject_message("binary frame");
+        }
+        else if(opts_.format == message_format::text)
+        {
+            facts_.got_message = true;
+            this->emit_raw(this->text_handlers_, data);
+        }
         else
-            reject_message("binary frame");
+            on_text(data);
         buffer_.consume(buffer_.size());
         do_read();
     }
@@ -627,23 +731,31 @@ private:
         emit_error(error::bad_message);
     }
 
-    void on_text(char const* data, std::size_t size)
+    // A text message in json format: parsed; one that is not a JSON object
+    // goes to the text handlers, then is a bad message.
+    void on_text(std::string_view data)
     {
         parser_.reset();
         error_code ec;
-        parser_.write(data, size, ec);
+        parser_.write(data.data(), data.size(), ec);
         if(ec)
-            return reject_message("not JSON");
+        {
+            this->emit_raw(this->text_handlers_, data);
+            return reject_message(ec == boost::json::error::too_deep ? "nested deeper than max_json_depth" : "not JSON");
+        }
         boost::json::value const v = parser_.release();
         if(! v.is_object())
+        {
+            this->emit_raw(this->text_handlers_, data);
             return reject_message("not an object");
+        }
         facts_.got_message = true;
 
-        auto const* type = v.get_object().if_contains("type");
+        auto const* type = v.get_object().if_contains(opts_.type_field);
         boost::json::string const* type_str = type ? type->if_string() : nullptr;
         if(type_str)
         {
-            if(*type_str == "pong")
+            if(*type_str == "pong" && opts_.heartbeat.mode == heartbeat_mode::json)
                 on_pong();
             else if(*type_str == "ping" && opts_.heartbeat.auto_pong && state_ == chatlink::state::open)
                 send_internal(outbox_type::kind::pong, opts_.heartbeat.pong);
@@ -764,6 +876,8 @@ private:
         queue_depth_.store(outbox_.depth(), std::memory_order_relaxed);
         if(clock::now() - opened_at_ >= opts_.reconnect_reset_after)
             retry_ = 0;
+        if(info.code && (*info.code == 1012 || *info.code == 1013))
+            retry_hint_ = std::min<std::chrono::milliseconds>(opts_.service_restart_delay, max_retry_hint);
         set_state(chatlink::state::waiting);
         emit(close_handlers_, info);
         if(state_ == chatlink::state::waiting) // unless a handler closed the client
@@ -818,7 +932,7 @@ private:
     //--------------------------------------------------------------------------
     // Send
 
-    void do_send(std::string text, send_handler h)
+    void do_send(std::string text, send_handler h, bool binary)
     {
         using mode = typename outbox_type::mode;
         auto const s = state_.load();
@@ -827,7 +941,7 @@ private:
             : s == chatlink::state::connecting || s == chatlink::state::waiting ? mode::hold
             : mode::not_connected;
         work w;
-        outbox_.push(std::move(text), std::move(h), m, w);
+        outbox_.push(std::move(text), std::move(h), m, w, binary);
         apply(w);
     }
 
@@ -850,7 +964,7 @@ private:
     void do_write()
     {
         outbox_.start_write();
-        ws_->text(true);
+        ws_->binary(outbox_.front().binary);
         // With another message queued behind this one, the layer may keep
         // this one and write both (or more) together.
         ws_->next_layer().cork_next(outbox_.more_behind_front());

@@ -28,6 +28,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -86,7 +87,14 @@ public:
     void async_send(std::string text, send_handler h) override
     {
         call([text = std::move(text), h = std::move(h)](Derived& s) mutable {
-            s.do_send(std::move(text), std::move(h));
+            s.do_send(std::move(text), std::move(h), false);
+        });
+    }
+
+    void async_send_binary(std::string bytes, send_handler h) override
+    {
+        call([bytes = std::move(bytes), h = std::move(h)](Derived& s) mutable {
+            s.do_send(std::move(bytes), std::move(h), true);
         });
     }
 
@@ -135,6 +143,8 @@ public:
     std::uint64_t add_open_handler(std::function<void()> f) override { return add(open_handlers_, std::move(f)); }
     std::uint64_t add_message_handler(json_handler f) override { return add(message_handlers_, std::move(f)); }
     std::uint64_t add_close_handler(std::function<void(close_info const&)> f) override { return add(close_handlers_, std::move(f)); }
+    std::uint64_t add_text_handler(std::function<void(std::string_view)> f) override { return add(text_handlers_, std::move(f)); }
+    std::uint64_t add_binary_handler(std::function<void(std::string_view)> f) override { return add(binary_handlers_, std::move(f)); }
     std::uint64_t add_error_handler(std::function<void(error_code)> f) override { return add(error_handlers_, std::move(f)); }
     std::uint64_t add_give_up_handler(std::function<void(error_code)> f) override { return add(give_up_handlers_, std::move(f)); }
     std::uint64_t add_state_handler(std::function<void(chatlink::state)> f) override { return add(state_handlers_, std::move(f)); }
@@ -194,6 +204,7 @@ public:
         std::lock_guard<std::mutex> lock(last_error_mtx_);
         st.last_error = last_error_;
         st.last_error_detail = last_error_detail_;
+        st.subprotocol = subprotocol_;
         return st;
     }
 
@@ -287,6 +298,18 @@ protected:
 
     void emit_error(error_code ec) { emit(error_handlers_, ec); }
 
+    // A raw message (the view is valid during this call only): inside a
+    // public call, posted with a copy.
+    void emit_raw(handler_list<std::string_view>& list, std::string_view data)
+    {
+        if(detached_ || list.empty())
+            return;
+        if(initiating_)
+            return run([&list, copy = std::string(data)](session_base& s) { s.emit_raw(list, copy); });
+        event_scope in(*this);
+        list.call([this] { return detached_.load(); }, data);
+    }
+
     void set_state(chatlink::state s)
     {
         if(state_.exchange(s) != s)
@@ -306,6 +329,12 @@ protected:
         if(ec != last_error_)
             last_error_detail_.clear();
         last_error_ = ec;
+    }
+
+    void set_subprotocol(std::string p)
+    {
+        std::lock_guard<std::mutex> lock(last_error_mtx_);
+        subprotocol_ = std::move(p);
     }
 
     void note_detail(error_code ec, std::string detail)
@@ -396,6 +425,7 @@ protected:
     handler_list<boost::json::value> message_handlers_;
     std::unordered_map<std::string, handler_list<boost::json::value>> type_handlers_;
     handler_list<close_info> close_handlers_;
+    handler_list<std::string_view> text_handlers_, binary_handlers_;
     handler_list<error_code> error_handlers_;
     handler_list<error_code> give_up_handlers_;
     handler_list<chatlink::state> state_handlers_;
@@ -409,6 +439,8 @@ private:
         f(open_handlers_);
         f(message_handlers_);
         f(close_handlers_);
+        f(text_handlers_);
+        f(binary_handlers_);
         f(error_handlers_);
         f(give_up_handlers_);
         f(state_handlers_);
@@ -445,6 +477,7 @@ private:
     mutable std::mutex last_error_mtx_;
     error_code last_error_;
     std::string last_error_detail_;
+    std::string subprotocol_; // under last_error_mtx_ too
 
     // The ids of the handlers not removed, for subscription (any thread).
     mutable std::mutex ids_mtx_;

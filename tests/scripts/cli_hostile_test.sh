@@ -91,6 +91,19 @@ check "--pretty: no ESC or BEL byte in the output" bash -c "! grep -q \$'[\\x1b\
 check "--pretty: one line per event (no forged line)" bash -c "! grep -q '^event=forged\|^close code=1000' '$tmp/4.out'"
 check "--pretty: the escapes are shown escaped" grep -qF 'bye\x1b]0;owned\x07\x0aclose code=1000' "$tmp/4.out"
 
+# 4b. --raw: a text message that is not JSON is a text event, a binary one a
+#     binary event (base64); without --raw both are bad_message errors.
+start raw-frames
+timeout 20 "$cli" --server "$url" --token t --raw --json --reconnect never --connect-timeout 1s \
+  <&3 >"$tmp/4b.out" 2>"$tmp/4b.err"
+check "--raw: text event" grep -qx '{"event":"text","data":"raw, not JSON"}' "$tmp/4b.out"
+check "--raw: binary event, base64" grep -qx '{"event":"binary","base64":"AP8QaGk="}' "$tmp/4b.out"
+check "--raw: no bad_message" bash -c "! grep -q bad_message '$tmp/4b.out'"
+timeout 20 "$cli" --server "$url" --token t --json --reconnect never --connect-timeout 1s \
+  <&3 >"$tmp/4c.out" 2>"$tmp/4c.err"
+check "without --raw: two bad_message errors" [ "$(grep -c '"error":"bad_message"' "$tmp/4c.out")" -eq 2 ]
+check "without --raw: no text or binary event" bash -c "! grep -q '\"event\":\"\(text\|binary\)\"' '$tmp/4c.out'"
+
 # 5. Unusable --server, empty --token: bad usage (exit 2), before any event.
 for bad in 'ftp://127.0.0.1:1' '' 'http://127.0.0.1:99999' 'http://' 'ws://host:0'; do
   timeout 10 "$cli" --server "$bad" --token t --json </dev/null >"$tmp/5.out" 2>"$tmp/5.err"

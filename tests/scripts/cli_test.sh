@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # chatlink-cli against chatlink-server on 127.0.0.1, as CLI.md specifies:
 # open, --send, messages as JSON lines, --exit-after, standard input, exit
-# codes 0/1/2/3, and no token in any output.
+# codes 0/1/2/3, --token-in, --header, --subprotocol, and no token in any
+# output.
 # Usage: cli_test.sh PATH/TO/chatlink-cli PATH/TO/chatlink-server
 set -u
 . "$(dirname "$0")/common.sh"
@@ -22,7 +23,7 @@ timeout 20 "$cli" --server "$url" --token "$token" --json --exit-after 1s \
 rc=$?
 check "--send/--exit-after exits 0 (got $rc)" [ "$rc" -eq 0 ]
 check "connecting event shows token=***" grep -q '^{"event":"connecting","url":"ws://127.0.0.1:'"$port"'/ws?token=\*\*\*","attempt":1}$' "$tmp/1.out"
-check "open event" grep -q '^{"event":"open","url":"ws://127.0.0.1:'"$port"'/ws?token=\*\*\*"}$' "$tmp/1.out"
+check "open event" grep -q '^{"event":"open","url":"ws://127.0.0.1:'"$port"'/ws?token=\*\*\*","subprotocol":null}$' "$tmp/1.out"
 check "chat acknowledgement as a message" grep -q '^{"event":"message","data":{"type":"chat","from":"ann","to":"all","text":"hello one","id":1}}$' "$tmp/1.out"
 check "pong as a message, after the chat" bash -c "grep -n '\"type\":\"pong\"' '$tmp/1.out' | grep -q '^4:'"
 check "requested close event" grep -q '^{"event":"close","code":1000,"reason":"","error":null,"requested":true}$' "$tmp/1.out"
@@ -71,7 +72,7 @@ check "--help shows usage" grep -q '^usage: chatlink-cli' "$tmp/help.out"
 timeout 20 "$cli" --server "$url" --token "$token" --pretty --verbose --exit-after 300ms </dev/null >"$tmp/5.out" 2>"$tmp/5.err"
 rc=$?
 check "--pretty exits 0 (got $rc)" [ "$rc" -eq 0 ]
-check "--pretty shows open" grep -q '^open url=ws://127.0.0.1:'"$port"'/ws?token=\*\*\*$' "$tmp/5.out"
+check "--pretty shows open" grep -q '^open url=ws://127.0.0.1:'"$port"'/ws?token=\*\*\* subprotocol=null$' "$tmp/5.out"
 check "no token in output (5)" no_token_in "$tmp/5.out" "$tmp/5.err"
 
 # 6. The credential file: --login writes it (0600), a connection without
@@ -127,7 +128,7 @@ timeout 20 "$cli" --server "https://localhost:$tport" --token "$token" --ca-file
   --send '{"type":"ping"}' --exit-after 1s </dev/null >"$tmp/7.out" 2>"$tmp/7.err"
 rc=$?
 check "wss with --ca-file exits 0 (got $rc)" [ "$rc" -eq 0 ]
-check "https base URL opened as wss" grep -q '^{"event":"open","url":"wss://localhost:'"$tport"'/ws?token=\*\*\*"}$' "$tmp/7.out"
+check "https base URL opened as wss" grep -q '^{"event":"open","url":"wss://localhost:'"$tport"'/ws?token=\*\*\*","subprotocol":null}$' "$tmp/7.out"
 check "pong over wss" grep -q '^{"event":"message","data":{"type":"pong"}}$' "$tmp/7.out"
 
 timeout 20 "$cli" --server "wss://127.0.0.1:$tport" --token "$token" --json </dev/null >"$tmp/8.out" 2>"$tmp/8.err"
@@ -141,6 +142,40 @@ rc=$?
 check "--insecure exits 0 (got $rc)" [ "$rc" -eq 0 ]
 check "--insecure warns" grep -q 'verification is OFF' "$tmp/9.err"
 check "no token in output (7-9)" no_token_in "$tmp"/[789].out "$tmp"/[789].err
+kill "$pid"; wait "$pid" 2>/dev/null; pid=
+
+# 10. Other backends' upgrades: --token-in header (the token in no URL),
+#     --header (a Cookie's value never printed, even with --verbose), and
+#     --subprotocol (the server's choice in the open event; one it does not
+#     speak fails with handshake_failed); a header that would break the
+#     handshake is bad usage (exit 2) and nothing is printed of its value.
+start_chatlink_server "$server" --token "ann:$token" --subprotocol chat.v1
+timeout 20 "$cli" --server "$url" --token "$token" --token-in header --json --verbose \
+  --header "Cookie: sid=s3cret-cookie" --header "X-Client: cli-test" \
+  --subprotocol chat.v2 --subprotocol chat.v1 \
+  --send '{"type":"chat","to":"all","text":"by header"}' --exit-after 1s </dev/null >"$tmp/10.out" 2>"$tmp/10.err"
+rc=$?
+check "--token-in header exits 0 (got $rc)" [ "$rc" -eq 0 ]
+check "--token-in header: no token= in the URL" grep -q '^{"event":"connecting","url":"ws://127.0.0.1:'"$port"'/ws","attempt":1}$' "$tmp/10.out"
+check "--subprotocol: the server's choice in the open event" grep -q '^{"event":"open","url":"ws://127.0.0.1:'"$port"'/ws","subprotocol":"chat.v1"}$' "$tmp/10.out"
+check "--token-in header: the server took the token" grep -q '"from":"ann",.*"text":"by header"' "$tmp/10.out"
+check "--verbose lists the headers" grep -q 'X-Client: cli-test' "$tmp/10.err"
+check "a Cookie's value is never printed" bash -c "! grep -q 's3cret-cookie' '$tmp/10.out' '$tmp/10.err'"
+check "no token in output (10)" no_token_in "$tmp/10.out" "$tmp/10.err"
+timeout 20 "$cli" --server "$url" --token "$token" --subprotocol chat.v3 --reconnect never --json </dev/null >"$tmp/11.out" 2>"$tmp/11.err"
+rc=$?
+check "a subprotocol the server does not speak exits 1 (got $rc)" [ "$rc" -eq 1 ]
+check "... with handshake_failed" grep -q '^{"event":"error","error":"handshake_failed",.*none of the subprotocols' "$tmp/11.out"
+timeout 20 "$cli" --server "$url" --token "$token" --header "Host: s3cret-host" --json </dev/null >"$tmp/12.out" 2>"$tmp/12.err"
+rc=$?
+check "--header Host is bad usage (got $rc)" [ "$rc" -eq 2 ]
+check "... named invalid_option" grep -q '^{"event":"give_up","cause":"invalid_option"}$' "$tmp/12.out"
+check "... its value never printed" bash -c "! grep -q 's3cret-host' '$tmp/12.out' '$tmp/12.err'"
+for args in "--token-in body" "--header NoColon" "--subprotocol ''"; do
+  eval "timeout 10 \"\$cli\" --server \"\$url\" --token x $args" </dev/null >"$tmp/13.out" 2>"$tmp/13.err"
+  rc=$?
+  check "bad usage '$args' exits 2 (got $rc)" [ "$rc" -eq 2 ]
+done
 kill "$pid"; wait "$pid" 2>/dev/null; pid=
 
 finish

@@ -8,6 +8,7 @@
 #define CHATLINK_TESTS_SUPPORT_CLIENT_HELPERS_HPP
 
 #include <chatlink/client.hpp>
+#include <chatlink/reconnect_policy.hpp>
 
 #include "support/run.hpp"
 
@@ -26,6 +27,17 @@ inline chatlink::client_options options_for(std::string url)
     chatlink::client_options o;
     o.url = std::move(url);
     o.connect_timeout = std::chrono::seconds(5);
+    return o;
+}
+
+/// Options for a test client that does nothing on its own: no heartbeat,
+/// no reconnect (the first failure stops it).
+inline chatlink::client_options quiet_options(std::string url)
+{
+    auto o = options_for(std::move(url));
+    o.heartbeat.interval = std::chrono::milliseconds(0);
+    o.heartbeat.timeout = std::chrono::milliseconds(0);
+    o.reconnect = chatlink::never_reconnect();
     return o;
 }
 

@@ -15,6 +15,8 @@
 //                                the client reads, never read
 //   control-chars                upgrade, send a message and then a close
 //                                frame whose strings hold terminal escapes
+//   raw-frames                   upgrade, send a text message that is not
+//                                JSON and a binary one, then close (1000)
 //
 #include "raw_server.hpp"
 
@@ -78,6 +80,15 @@ int main(int argc, char** argv)
                 return;
             c.write(chatlink_test::ws_frame(1, "{\"type\":\"chat\",\"text\":\"a\\u001b[2Jb\\nevent=forged\"}"));
             c.write(chatlink_test::ws_close_frame(4000, "bye\x1b]0;owned\x07\nclose code=1000"));
+            c.wait_closed(5s);
+        };
+    else if(mode == "raw-frames")
+        s = [](raw_conn& c) {
+            if(! c.read_request() || ! c.accept_upgrade())
+                return;
+            c.write(chatlink_test::ws_frame(1, "raw, not JSON"));
+            c.write(chatlink_test::ws_frame(2, std::string("\x00\xff\x10hi", 5)));
+            c.write(chatlink_test::ws_close_frame(1000, "done"));
             c.wait_closed(5s);
         };
     else

@@ -94,6 +94,10 @@ std::string ws_frame(unsigned opcode, std::string_view payload, bool fin = true)
 /// A close frame with `code` and `reason`.
 std::string ws_close_frame(std::uint16_t code, std::string_view reason = {});
 
+/// An HTTP-date (IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT") for a
+/// Retry-After field.
+std::string http_date(std::chrono::system_clock::time_point t);
+
 /// The close frames a client sent, from raw client bytes (masked frames):
 /// their codes, in order.
 std::vector<std::uint16_t> client_close_codes(std::string_view bytes);

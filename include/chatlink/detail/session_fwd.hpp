@@ -17,6 +17,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace chatlink {
 namespace detail {
@@ -36,6 +37,7 @@ public:
     // to it otherwise.
     virtual void async_connect(std::string token, connect_handler h) = 0;
     virtual void async_send(std::string text, send_handler h) = 0;
+    virtual void async_send_binary(std::string bytes, send_handler h) = 0;
     virtual void close(std::uint16_t code, std::string reason) = 0;
     virtual void async_close(std::uint16_t code, std::string reason, connect_handler h) = 0;
     virtual void start() = 0;
@@ -45,6 +47,8 @@ public:
     virtual std::uint64_t add_open_handler(std::function<void()> f) = 0;
     virtual std::uint64_t add_message_handler(std::function<void(boost::json::value const&)> f) = 0;
     virtual std::uint64_t add_type_handler(std::string type, std::function<void(boost::json::value const&)> f) = 0;
+    virtual std::uint64_t add_text_handler(std::function<void(std::string_view)> f) = 0;
+    virtual std::uint64_t add_binary_handler(std::function<void(std::string_view)> f) = 0;
     virtual std::uint64_t add_close_handler(std::function<void(close_info const&)> f) = 0;
     virtual std::uint64_t add_error_handler(std::function<void(error_code)> f) = 0;
     virtual std::uint64_t add_give_up_handler(std::function<void(error_code)> f) = 0;
