@@ -158,10 +158,13 @@ std::vector<client_row> throughput(settings const& s)
         {
             if(s.only == "chatlink")
             {
-                rows[0].seq.add(chatlink_sequential(s.count));
-                rows[6].seq.add(chatlink_sequential(s.count, true));
-                rows[0].pipe.add(chatlink_pipelined(s.pipe_count));
-                rows[6].pipe.add(chatlink_pipelined(s.pipe_count, true));
+                // The defaults and the other-backend options, each first
+                // every other round.
+                bool const other_first = round % 2 != 0;
+                for(bool other : {other_first, ! other_first})
+                    rows[other ? 6 : 0].seq.add(chatlink_sequential(s.count, other));
+                for(bool other : {other_first, ! other_first})
+                    rows[other ? 6 : 0].pipe.add(chatlink_pipelined(s.pipe_count, other));
             }
             else if(s.only == "beast")
             {
