@@ -3,7 +3,8 @@
 #   scripts/test.sh          Release build (-O2, no debug info) in build/release
 #   scripts/test.sh --asan   the same suite under AddressSanitizer + UBSan (clang), in
 #                            build/asan, with each libFuzzer target run for 20 s
-#   scripts/test.sh --tsan   the same suite under ThreadSanitizer, in build/tsan
+#   scripts/test.sh --tsan   the library's tests under ThreadSanitizer, in build/tsan
+#                            (not the examples and the CLI: see the tsan preset)
 # Every sanitizer report is fatal: the test that triggers it fails.
 # Installs the Debian packages it needs when they are missing.
 set -euo pipefail

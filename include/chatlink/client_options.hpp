@@ -246,8 +246,16 @@ struct client_options
     tls_options tls;
 
     /** Connect to this address (or host name) instead of resolving the URL's
-        host, like curl's --resolve. The URL's host is still used for the Host
-        header, SNI and certificate verification. Empty: resolve the URL's host.
+        host, like curl's --resolve; several, separated by commas, are all
+        tried, as a name's addresses are. The URL's host is still used for
+        the Host header, SNI and certificate verification. Empty: resolve the
+        URL's host.
+
+        When the name (or the list) gives several addresses, they are tried
+        as RFC 8305 (Happy Eyeballs) says: the families alternate, the next
+        attempt starts 250 ms after the previous one or as soon as it fails,
+        the first connection made wins and the others are closed, all within
+        `connect_timeout`.
     */
     std::string connect_address;
 

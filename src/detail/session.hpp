@@ -20,6 +20,7 @@
 #include "detail/coalescing_stream.hpp"
 #include "detail/connection_facts.hpp"
 #include "detail/fail_count.hpp"
+#include "detail/happy_eyeballs.hpp"
 #include "detail/heartbeat_schedule.hpp"
 #include "detail/outbox.hpp"
 #include "detail/retry_after.hpp"
@@ -70,6 +71,7 @@ class session
         net::wait_traits<std::chrono::steady_clock>, strand_type>;
     using resolver_type = net::ip::basic_resolver<tcp, strand_type>;
     using layer_type = layer<NextLayer>;
+    using socket_type = typename beast::lowest_layer_type<NextLayer>::socket_type;
     using clock = std::chrono::steady_clock;
     using outbox_type = outbox<send_handler>;
     using work = typename outbox_type::work;
@@ -90,6 +92,15 @@ class session
     resolver_type resolver_;
     timer_type connect_timer_; // the connect bound, then the close bound
     timer_type retry_timer_;
+    // Happy Eyeballs: the addresses of this attempt, the sockets racing to
+    // connect (each held by its pending operation too), the next start.
+    std::vector<std::string> resolve_hosts_;
+    std::size_t resolve_index_ = 0;
+    std::vector<tcp::endpoint> race_eps_;
+    std::vector<std::shared_ptr<socket_type>> racers_;
+    std::size_t race_next_ = 0;
+    error_code race_last_ec_;
+    timer_type stagger_timer_;
     // The next ping or the liveness deadline, whichever is first.
     typename heartbeat_timer_for<strand_type>::type heartbeat_timer_;
     stream_keeper<ws_type> ws_; // the current attempt's stream, and retired ones
@@ -128,6 +139,7 @@ public:
         , resolver_(strand_)
         , connect_timer_(strand_)
         , retry_timer_(strand_)
+        , stagger_timer_(strand_)
         , heartbeat_timer_(strand_)
         , buffer_(opts_.max_message_size + read_buffer_slack)
         , parser_(boost::json::storage_ptr(), json_parse_options(opts_))
@@ -168,6 +180,11 @@ private:
         error_code ignored;
         if(ws_)
             beast::get_lowest_layer(*ws_).socket().close(ignored);
+        // Sockets still racing to connect: each completes, aborted; after
+        // the connect timeout the last to complete reports it, otherwise
+        // they find the attempt over (a new generation) and do nothing.
+        for(auto& r : racers_)
+            r->close(ignored);
     }
 
     //--------------------------------------------------------------------------
@@ -285,8 +302,14 @@ private:
             log(log_level::debug, "upgrade request headers: " + describe_headers(opts_.headers));
         connect_timer_.expires_after(opts_.connect_timeout);
         connect_timer_.async_wait(bind(&session::on_connect_timeout));
-        resolver_.async_resolve(opts_.connect_address.empty() ? ep_.host : opts_.connect_address,
-            ep_.port, bind_io(&session::on_resolve));
+        resolve_hosts_ = opts_.connect_address.empty() ? std::vector<std::string>{ep_.host}
+                                                        : split_hosts(opts_.connect_address);
+        if(resolve_hosts_.empty())
+            resolve_hosts_.push_back(ep_.host);
+        resolve_index_ = 0;
+        race_eps_.clear();
+        racers_.clear(); // an earlier attempt's, all closed
+        resolver_.async_resolve(resolve_hosts_.front(), ep_.port, bind_io(&session::on_resolve));
     }
 
     void set_timeouts(std::chrono::milliseconds handshake)
@@ -371,7 +394,85 @@ private:
     {
         if(connect_step_failed(gen, ec))
             return;
-        beast::get_lowest_layer(*ws_).async_connect(results, bind_io(&session::on_tcp_connect));
+        for(auto const& r : results)
+            race_eps_.push_back(r.endpoint());
+        // connect_address may name several hosts: each is resolved in turn.
+        if(++resolve_index_ < resolve_hosts_.size())
+            return resolver_.async_resolve(resolve_hosts_[resolve_index_], ep_.port, bind_io(&session::on_resolve));
+        race_eps_ = interleave_families(race_eps_);
+        if(race_eps_.size() <= 1)
+            return beast::get_lowest_layer(*ws_).async_connect(race_eps_, bind_io(&session::on_tcp_connect));
+        // Several addresses (RFC 8305): start the next attempt when the
+        // previous one fails, or connection_attempt_delay after it started;
+        // the first connection made wins. All within the connect timeout.
+        race_next_ = 0;
+        race_last_ec_ = {};
+        start_racer();
+    }
+
+    void start_racer()
+    {
+        auto sock = std::make_shared<socket_type>(strand_);
+        racers_.push_back(sock);
+        auto const& ep = race_eps_[race_next_++];
+        log(log_level::debug, "connecting to " + ep.address().to_string() + " (address " +
+            std::to_string(race_next_) + " of " + std::to_string(race_eps_.size()) + ")");
+        sock->async_connect(ep, [self = this->shared_from_this(), g = gen_, sock](error_code ec) {
+            self->on_racer_connect(g, sock, ec);
+        });
+        if(race_next_ < race_eps_.size())
+        {
+            stagger_timer_.expires_after(connection_attempt_delay);
+            stagger_timer_.async_wait(bind(&session::on_stagger));
+        }
+    }
+
+    void on_stagger(std::uint64_t gen, error_code ec)
+    {
+        if(ec || gen != gen_ || state_ != chatlink::state::connecting || facts_.timed_out)
+            return;
+        if(race_next_ < race_eps_.size())
+            start_racer();
+    }
+
+    void on_racer_connect(std::uint64_t gen, std::shared_ptr<socket_type> const& sock, error_code ec)
+    {
+        auto const it = std::find(racers_.begin(), racers_.end(), sock);
+        bool const racing = it != racers_.end();
+        if(racing)
+            racers_.erase(it);
+        if(gen != gen_ || state_ != chatlink::state::connecting || ! racing)
+        {
+            error_code ignored;
+            sock->close(ignored); // a loser, or an attempt already over
+            return;
+        }
+        if(fail_now() && ! ec)
+            ec = net::error::connection_reset; // failure injection (fail_count.hpp)
+        if(ec && ! facts_.timed_out)
+        {
+            race_last_ec_ = ec;
+            if(race_next_ < race_eps_.size())
+            {
+                stagger_timer_.cancel(); // the next one starts now
+                return start_racer();
+            }
+            if(! racers_.empty())
+                return; // others are still trying
+        }
+        if(! ec && ! facts_.timed_out)
+        {
+            // The winner: the others are closed, the stream takes its socket.
+            stagger_timer_.cancel();
+            error_code ignored;
+            for(auto& r : racers_)
+                r->close(ignored);
+            racers_.clear();
+            auto const ep = sock->remote_endpoint(ignored);
+            beast::get_lowest_layer(*ws_).socket() = std::move(*sock);
+            return on_tcp_connect(gen, ec, ep);
+        }
+        on_tcp_connect(gen, ec ? ec : race_last_ec_, {});
     }
 
     void on_tcp_connect(std::uint64_t gen, error_code ec, tcp::endpoint)
@@ -482,6 +583,7 @@ private:
     {
         ++gen_; // Whatever is still pending for this attempt is now stale.
         connect_timer_.cancel();
+        stagger_timer_.cancel();
         resolver_.cancel();
         close_socket();
         release_stream();
@@ -587,6 +689,7 @@ private:
         ++wait_gen_;
         retry_hint_.reset();
         retry_timer_.cancel();
+        stagger_timer_.cancel();
         connect_timer_.cancel();
         heartbeat_timer_.cancel();
         set_state(chatlink::state::stopped);
