@@ -3,7 +3,7 @@
 # Sourced by test.sh and demo.sh; run it directly to install only.
 set -euo pipefail
 
-chatlink_packages=(g++ cmake ninja-build libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev catch2 libssl-dev openssl libwebsocketpp-dev python3 python3-websockets pkg-config)
+chatlink_packages=(g++ cmake ninja-build libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev catch2 libssl-dev openssl libwebsocketpp-dev python3 python3-websockets pkg-config tinyproxy-bin)
 
 # Extra packages may be named: chatlink_install_deps clang libclang-rt-14-dev
 chatlink_install_deps() {

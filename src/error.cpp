@@ -30,6 +30,8 @@ char const* enumerator_name(int ev) noexcept
     case error::store_corrupt:       return "store_corrupt";
     case error::protocol_error:      return "protocol_error";
     case error::invalid_option:      return "invalid_option";
+    case error::proxy_auth_failed:   return "proxy_auth_failed";
+    case error::proxy_failed:        return "proxy_failed";
     }
     return nullptr;
 }
@@ -64,6 +66,8 @@ public:
         case error::store_corrupt:       return "the credential file is corrupt (left as it is)";
         case error::protocol_error:      return "the server broke the WebSocket protocol";
         case error::invalid_option:      return "a client option cannot be used";
+        case error::proxy_auth_failed:   return "the proxy refused the credentials";
+        case error::proxy_failed:        return "the proxy refused the connection";
         }
         return "chatlink error " + std::to_string(ev);
     }
@@ -94,7 +98,8 @@ public:
         condition c = condition::transient;
         if(ec == error::auth_rejected || ec == error::not_logged_in || ec == error::store_corrupt)
             c = condition::credentials;
-        else if(ec == error::invalid_url || ec == error::tls_verify_failed || ec == error::invalid_option)
+        else if(ec == error::invalid_url || ec == error::tls_verify_failed || ec == error::invalid_option ||
+            ec == error::proxy_auth_failed)
             c = condition::fatal;
         return static_cast<int>(c) == cv;
     }

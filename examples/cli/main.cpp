@@ -79,6 +79,9 @@ char const* const help_text =
     "  --raw                    no JSON: text and binary messages are text and binary events\n"
     "                           (base64); lines read are sent as text as they are\n"
     "  --ping-frames            heartbeat with WebSocket ping frames, not {\"type\":\"ping\"}\n"
+    "  --proxy URL|env          connect through this HTTP proxy (CONNECT):\n"
+    "                           http://[USER:PASS@]HOST:PORT; env: https_proxy, http_proxy,\n"
+    "                           all_proxy and no_proxy, as curl reads them\n"
     "  --help                   show this help\n"
     "\n"
     "DUR: a number with a unit (250ms, 10s, 5m, 1h).\n"
@@ -190,6 +193,16 @@ settings parse_args(int argc, char** argv)
                 st.opts.token_in = chatlink::token_placement::header;
             else
                 throw usage_error("--token-in takes query or header");
+        }
+        else if(arg == "--proxy")
+        {
+            auto v = value();
+            if(v == "env")
+                st.opts.proxy_from_environment = true;
+            else if(v.empty())
+                throw usage_error("--proxy takes a URL or env");
+            else
+                st.opts.proxy = std::move(v); // checked by the library (invalid_option, exit 2)
         }
         else if(arg == "--raw")
             st.opts.format = chatlink::message_format::text;

@@ -259,6 +259,28 @@ struct client_options
     */
     std::string connect_address;
 
+    /** Connect through this HTTP proxy: `http://[user:password@]host[:port]`
+        (port 1080 by default, as curl's; user and password percent-encoded).
+        The connection is a `CONNECT` tunnel to the server, then TLS (for
+        wss) and the upgrade through it, all within `connect_timeout`; with
+        a user, Basic authentication. A 407 answer (or 401, as tinyproxy
+        answers a wrong password) is `error::proxy_auth_failed`, any other refusal `error::proxy_failed`
+        (the detail names the status). The credentials are never logged: the
+        proxy appears as `http://host:port`. A URL that is not of that form
+        (an `https://` proxy, a path): `error::invalid_option`. Empty: see
+        `proxy_from_environment`.
+    */
+    std::string proxy;
+
+    /** With `proxy` empty, take the proxy from the environment as curl does:
+        `https_proxy`/`HTTPS_PROXY` for wss, `http_proxy` for ws, then
+        `all_proxy`/`ALL_PROXY`; none when `no_proxy`/`NO_PROXY` exempts the
+        server's host (`*`, the host itself, or a domain it is under; an
+        entry with `:PORT` only for that port). Read before every attempt.
+        Off by default.
+    */
+    bool proxy_from_environment = false;
+
     /// Value of the User-Agent header of the upgrade request.
     std::string user_agent = "chatlink/0.1";
 

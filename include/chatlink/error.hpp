@@ -83,7 +83,16 @@ enum class error
     /// LF or NUL, a subprotocol that is not an HTTP token, a token with a
     /// control character when it travels in a header. Reported before any
     /// I/O; retrying cannot help.
-    invalid_option
+    invalid_option,
+
+    /// The HTTP proxy refused our credentials (407 to `CONNECT`, or 401 as
+    /// tinyproxy answers a wrong password). Retrying with the same ones
+    /// cannot help.
+    proxy_auth_failed,
+
+    /// The HTTP proxy refused the tunnel, or did not answer as an HTTP proxy
+    /// (`client_stats::last_error_detail` has its status).
+    proxy_failed
 };
 
 /** Kinds of failure, as a reconnect policy sees them: Boost.System error
@@ -102,7 +111,8 @@ enum class condition
     /// same credentials is pointless; the user must log in again.
     credentials,
 
-    /// `invalid_url`, `tls_verify_failed`, `invalid_option`: retrying cannot help.
+    /// `invalid_url`, `tls_verify_failed`, `invalid_option`,
+    /// `proxy_auth_failed`: retrying cannot help.
     fatal
 };
 

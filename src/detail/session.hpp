@@ -23,6 +23,7 @@
 #include "detail/happy_eyeballs.hpp"
 #include "detail/heartbeat_schedule.hpp"
 #include "detail/outbox.hpp"
+#include "detail/proxy.hpp"
 #include "detail/retry_after.hpp"
 #include "detail/session_base.hpp"
 #include "detail/stream_keeper.hpp"
@@ -33,6 +34,8 @@
 #include <chatlink/error.hpp>
 #include <chatlink/url.hpp>
 
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json/parser.hpp>
@@ -95,7 +98,10 @@ class session
     // Happy Eyeballs: the addresses of this attempt, the sockets racing to
     // connect (each held by its pending operation too), the next start.
     std::vector<std::string> resolve_hosts_;
+    std::string resolve_port_;
     std::size_t resolve_index_ = 0;
+    std::optional<proxy_config> proxy_; // this attempt's HTTP proxy
+    std::string proxy_buf_;             // the CONNECT request, then the answer
     std::vector<tcp::endpoint> race_eps_;
     std::vector<std::shared_ptr<socket_type>> racers_;
     std::size_t race_next_ = 0;
@@ -271,6 +277,24 @@ private:
             set_state(chatlink::state::connecting);
             return fail_attempt_before_io(ec);
         }
+        // The proxy, if any: the option, or the environment (read now).
+        proxy_.reset();
+        std::string proxy_url = opts_.proxy;
+        if(proxy_url.empty() && opts_.proxy_from_environment)
+            proxy_url = proxy_from_environment(layer_type::secure, ep_.host, ep_.port);
+        if(! proxy_url.empty())
+        {
+            proxy_ = parse_proxy_url(proxy_url);
+            if(! proxy_)
+            {
+                // Not echoed: it may hold a password.
+                std::string const why = "the proxy URL is not http://[user:password@]host[:port]";
+                log(log_level::error, "cannot connect: " + why);
+                note_detail(error::invalid_option, why);
+                set_state(chatlink::state::connecting);
+                return fail_attempt_before_io(error::invalid_option);
+            }
+        }
         if constexpr(layer_type::secure)
         {
             if(opts_.tls.insecure_skip_verify)
@@ -297,19 +321,23 @@ private:
         ws_.reset(layer_.make(strand_));
         configure_stream();
 
-        log(log_level::info, "connecting to " + ep_.redacted);
+        log(log_level::info, "connecting to " + ep_.redacted + (proxy_ ? " through " + proxy_->display : std::string()));
         if(! opts_.headers.empty())
             log(log_level::debug, "upgrade request headers: " + describe_headers(opts_.headers));
         connect_timer_.expires_after(opts_.connect_timeout);
         connect_timer_.async_wait(bind(&session::on_connect_timeout));
-        resolve_hosts_ = opts_.connect_address.empty() ? std::vector<std::string>{ep_.host}
-                                                        : split_hosts(opts_.connect_address);
+        // Through a proxy, the proxy's addresses (the proxy resolves the
+        // server's name; connect_address is not used).
+        resolve_hosts_ = proxy_ ? std::vector<std::string>{proxy_->host}
+            : opts_.connect_address.empty() ? std::vector<std::string>{ep_.host}
+                                            : split_hosts(opts_.connect_address);
         if(resolve_hosts_.empty())
             resolve_hosts_.push_back(ep_.host);
+        resolve_port_ = proxy_ ? proxy_->port : ep_.port;
         resolve_index_ = 0;
         race_eps_.clear();
         racers_.clear(); // an earlier attempt's, all closed
-        resolver_.async_resolve(resolve_hosts_.front(), ep_.port, bind_io(&session::on_resolve));
+        resolver_.async_resolve(resolve_hosts_.front(), resolve_port_, bind_io(&session::on_resolve));
     }
 
     void set_timeouts(std::chrono::milliseconds handshake)
@@ -398,7 +426,7 @@ private:
             race_eps_.push_back(r.endpoint());
         // connect_address may name several hosts: each is resolved in turn.
         if(++resolve_index_ < resolve_hosts_.size())
-            return resolver_.async_resolve(resolve_hosts_[resolve_index_], ep_.port, bind_io(&session::on_resolve));
+            return resolver_.async_resolve(resolve_hosts_[resolve_index_], resolve_port_, bind_io(&session::on_resolve));
         race_eps_ = interleave_families(race_eps_);
         if(race_eps_.size() <= 1)
             return beast::get_lowest_layer(*ws_).async_connect(race_eps_, bind_io(&session::on_tcp_connect));
@@ -479,6 +507,63 @@ private:
     {
         if(connect_step_failed(gen, ec))
             return;
+        if(proxy_)
+            return start_tunnel();
+        start_tls_or_upgrade();
+    }
+
+    // Through an HTTP proxy: CONNECT host:port, then the rest through the
+    // tunnel. Both steps are bounded by the connect timer.
+    void start_tunnel()
+    {
+        std::string const host = ep_.host.find(':') != std::string::npos ? "[" + ep_.host + "]" : ep_.host;
+        proxy_buf_ = connect_request(*proxy_, host + ":" + ep_.port, opts_.user_agent);
+        net::async_write(beast::get_lowest_layer(*ws_), net::buffer(proxy_buf_), bind_io(&session::on_tunnel_asked));
+    }
+
+    void on_tunnel_asked(std::uint64_t gen, error_code ec, std::size_t)
+    {
+        if(connect_step_failed(gen, ec))
+            return;
+        proxy_buf_.clear();
+        net::async_read_until(beast::get_lowest_layer(*ws_),
+            net::dynamic_buffer(proxy_buf_, opts_.max_upgrade_header_bytes), "\r\n\r\n",
+            bind_io(&session::on_tunnel_answer));
+    }
+
+    void on_tunnel_answer(std::uint64_t gen, error_code ec, std::size_t n)
+    {
+        if(gen != gen_ || state_ != chatlink::state::connecting)
+            return;
+        auto refuse = [this](error_code e, std::string detail) {
+            log(log_level::error, "proxy " + proxy_->display + ": " + detail);
+            note_detail(e, std::move(detail));
+            fail_connect(e);
+        };
+        if(ec && ! facts_.timed_out && ec != net::error::operation_aborted)
+            return refuse(error::proxy_failed, ec == net::error::not_found
+                ? "the proxy's answer to CONNECT is over " + std::to_string(opts_.max_upgrade_header_bytes) + " bytes"
+                : "the proxy ended the connection before answering CONNECT (" + ec.message() + ")");
+        if(connect_step_failed(gen, ec))
+            return;
+        int const status = proxy_status(proxy_buf_);
+        // 407 is the standard answer; tinyproxy answers a wrong password
+        // with 401, which no server behind the proxy can have sent yet.
+        if(status == 407 || status == 401)
+            return refuse(error::proxy_auth_failed, "the proxy answered HTTP " + std::to_string(status) +
+                " (proxy authentication " + (status == 407 ? "required)" : "refused)"));
+        if(status < 200 || status > 299)
+            return refuse(error::proxy_failed, status ? "the proxy answered HTTP " + std::to_string(status)
+                                                      : std::string("the proxy's answer to CONNECT is not HTTP"));
+        if(proxy_buf_.size() > n)
+            return refuse(error::proxy_failed, "the proxy sent data before the tunnel was used");
+        proxy_buf_ = std::string();
+        log(log_level::debug, "tunnel open through " + proxy_->display);
+        start_tls_or_upgrade();
+    }
+
+    void start_tls_or_upgrade()
+    {
         if constexpr(layer_type::secure)
         {
             if(auto ec2 = layer_.prepare(*ws_, ep_))

@@ -108,15 +108,7 @@ check "connecting events count attempts" grep -q '^{"event":"connecting","url":"
 
 # 8. wss:// with a CA made now: verified with --ca-file, refused without it
 #    (tls_verify_failed, exit 1), accepted with --insecure (with a warning).
-(
-  cd "$tmp" &&
-  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem -days 1 \
-    -subj "/CN=chatlink cli test CA" -addext "basicConstraints=critical,CA:TRUE" \
-    -addext "keyUsage=critical,keyCertSign" &&
-  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout leaf.key -out leaf.csr -subj "/CN=localhost" &&
-  printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' >leaf.ext &&
-  openssl x509 -req -in leaf.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out leaf.pem -days 1 -extfile leaf.ext
-) >/dev/null 2>&1
+make_test_certificates
 check "test certificates made" [ -s "$tmp/leaf.pem" ]
 "$server" --port 0 --token "ann:$token" --cert "$tmp/leaf.pem" --key "$tmp/leaf.key" >"$tmp/tls-server.out" 2>"$tmp/tls-server.err" &
 pid=$!

@@ -125,6 +125,62 @@ bool raw_conn::write(std::string_view bytes, std::chrono::milliseconds limit)
     return true;
 }
 
+bool raw_conn::relay_to(unsigned short port, std::chrono::milliseconds limit)
+{
+    int const up = ::socket(AF_INET, SOCK_STREAM, 0);
+    if(up < 0)
+        return false;
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if(::connect(up, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0)
+    {
+        ::close(up);
+        return false;
+    }
+    // What the client sent after its request head goes first.
+    if(! received_.empty())
+        ::send(up, received_.data(), received_.size(), MSG_NOSIGNAL);
+    auto const deadline = clock::now() + limit;
+    char buf[16384];
+    bool open = true;
+    while(open && ! stopping() && clock::now() < deadline)
+    {
+        pollfd fds[2] = {{fd_, POLLIN, 0}, {up, POLLIN, 0}};
+        if(::poll(fds, 2, 20) <= 0)
+            continue;
+        for(int i = 0; i < 2 && open; ++i)
+        {
+            if(! (fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            int const from = i == 0 ? fd_ : up, to = i == 0 ? up : fd_;
+            auto const n = ::recv(from, buf, sizeof buf, MSG_DONTWAIT);
+            if(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+                continue;
+            if(n <= 0)
+            {
+                open = false;
+                break;
+            }
+            std::string_view rest(buf, static_cast<std::size_t>(n));
+            while(! rest.empty())
+            {
+                auto const w = ::send(to, rest.data(), rest.size(), MSG_NOSIGNAL);
+                if(w <= 0)
+                {
+                    open = false;
+                    break;
+                }
+                rest.remove_prefix(static_cast<std::size_t>(w));
+            }
+        }
+    }
+    ::shutdown(up, SHUT_RDWR);
+    ::close(up);
+    return true;
+}
+
 std::size_t raw_conn::drain_for(std::chrono::milliseconds d)
 {
     auto const deadline = clock::now() + d;

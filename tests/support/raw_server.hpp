@@ -72,6 +72,10 @@ public:
     /// Everything read after the request, in order (frames from the client).
     std::string const& received() const noexcept { return received_; }
 
+    /// Act as a proxy's tunnel: connect to 127.0.0.1:`port` and copy bytes
+    /// both ways until either side closes, the server stops, or `limit`
+    /// passes. False if the connection to the port failed.
+    bool relay_to(unsigned short port, std::chrono::milliseconds limit = std::chrono::seconds(10));
     /// Close with FIN.
     void close();
 
