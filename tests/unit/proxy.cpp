@@ -237,8 +237,10 @@ TEST_CASE("a proxy that answers 407 is proxy_auth_failed, one that refuses other
     {
         test_proxy proxy("Basic dXNlcjpzM2NyZXQtcHc=");
         auto const userinfo = GENERATE(std::string(), std::string("user:wrong-pw@"));
+        // ws and wss alike: the proxy refuses before any TLS.
+        auto const scheme = GENERATE(std::string("http"), std::string("https"));
         boost::asio::io_context ioc;
-        auto o = chatlink_test::quiet_options(srv.url());
+        auto o = chatlink_test::quiet_options(srv.url(scheme));
         o.proxy = proxy.url(userinfo);
         o.reconnect = chatlink::fixed_delay(10ms); // given up all the same: fatal
         chatlink::client c(ioc, o);
