@@ -27,6 +27,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace std::chrono_literals;
@@ -314,5 +315,70 @@ TEST_CASE("proxy_from_environment: the proxy named by http_proxy is used, and no
         chatlink::client plain(ioc, chatlink_test::quiet_options(srv.url()));
         REQUIRE_FALSE(chatlink_test::connect(ioc, plain, "t"));
         CHECK(proxy.seen().size() == 1);
+    }
+}
+
+TEST_CASE("hostile proxies: silent, dribbling past the limit, or closing: each ends in a named error within its bound", "[proxy][hostile]")
+{
+    using clk = std::chrono::steady_clock;
+    enum class kind { silent, flood, closes, lies };
+    auto const k = GENERATE(kind::silent, kind::flood, kind::closes, kind::lies);
+    raw_server proxy([k](raw_conn& conn) {
+        if(! conn.read_request())
+            return;
+        switch(k)
+        {
+        case kind::silent: // holds TCP open, never answers
+            conn.hold(5s);
+            break;
+        case kind::flood: // a header block that never ends, in small writes
+            conn.write("HTTP/1.1 200 OK\r\n");
+            for(int i = 0; i < 2000 && conn.write("X-Pad: " + std::string(64, 'p') + "\r\n"); ++i)
+                std::this_thread::sleep_for(1ms);
+            conn.hold(5s);
+            break;
+        case kind::closes: // closes before answering
+            conn.close();
+            break;
+        case kind::lies: // not HTTP at all
+            conn.write("SSH-2.0-OpenSSH_9.2\r\n\r\n");
+            conn.hold(5s);
+            break;
+        }
+    });
+    chatlink_test::test_server srv;
+    boost::asio::io_context ioc;
+    auto o = chatlink_test::quiet_options(srv.url());
+    o.proxy = proxy.url();
+    // The silent proxy meets the connect bound; the others must be refused
+    // long before it.
+    auto const bound = k == kind::silent ? std::chrono::milliseconds(1s) : std::chrono::milliseconds(5s);
+    o.connect_timeout = bound;
+    o.max_upgrade_header_bytes = 16 * 1024;
+    chatlink::client c(ioc, o);
+    auto const before = clk::now();
+    auto const ec = chatlink_test::connect(ioc, c, "t");
+    auto const took = clk::now() - before;
+    CHECK(took < bound + 2s); // the connect bound, with room for a loaded machine
+    CHECK(c.state() == chatlink::state::stopped);
+    CHECK(srv.tcp_accepted() == 0);
+    switch(k)
+    {
+    case kind::silent:
+        CHECK(ec == chatlink::error::connect_timeout);
+        CHECK(took >= 1s);
+        break;
+    case kind::flood:
+        CHECK(ec == chatlink::error::proxy_failed);
+        CHECK(c.stats().last_error_detail.find("over 16384 bytes") != std::string::npos);
+        break;
+    case kind::closes:
+        CHECK(ec == chatlink::error::proxy_failed);
+        CHECK(c.stats().last_error_detail.find("before answering CONNECT") != std::string::npos);
+        break;
+    case kind::lies:
+        CHECK(ec == chatlink::error::proxy_failed);
+        CHECK(c.stats().last_error_detail == "the proxy's answer to CONNECT is not HTTP");
+        break;
     }
 }
