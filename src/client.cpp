@@ -84,6 +84,11 @@ void client::fail_moved_from(executor_type const& ex, detail::send_handler h)
     post_result(ex, std::move(h), error_code(net::error::bad_descriptor), std::size_t(0));
 }
 
+void client::fail_moved_from(executor_type const& ex, detail::request_handler h)
+{
+    post_result(ex, std::move(h), error_code(net::error::bad_descriptor), boost::json::value());
+}
+
 subscription client::subscribe(std::uint64_t id) const
 {
     return subscription(impl_, id);
@@ -142,6 +147,16 @@ subscription client::on_reconnect(std::function<void(reconnect_info const&)> han
 subscription client::on_heartbeat(std::function<void(std::chrono::microseconds)> handler)
 {
     return impl_ ? subscribe(impl_->add_heartbeat_handler(std::move(handler))) : subscription();
+}
+
+subscription client::on_ack(std::function<void(ack_info const&)> handler)
+{
+    return impl_ ? subscribe(impl_->add_ack_handler(std::move(handler))) : subscription();
+}
+
+subscription client::on_resume(std::function<void(resume_info const&)> handler)
+{
+    return impl_ ? subscribe(impl_->add_resume_handler(std::move(handler))) : subscription();
 }
 
 void client::start()

@@ -32,6 +32,10 @@ char const* enumerator_name(int ev) noexcept
     case error::invalid_option:      return "invalid_option";
     case error::proxy_auth_failed:   return "proxy_auth_failed";
     case error::proxy_failed:        return "proxy_failed";
+    case error::ack_timeout:         return "ack_timeout";
+    case error::server_rejected:     return "server_rejected";
+    case error::delivery_unknown:    return "delivery_unknown";
+    case error::request_timeout:     return "request_timeout";
     }
     return nullptr;
 }
@@ -68,6 +72,10 @@ public:
         case error::invalid_option:      return "a client option cannot be used";
         case error::proxy_auth_failed:   return "the proxy refused the credentials";
         case error::proxy_failed:        return "the proxy refused the connection";
+        case error::ack_timeout:         return "the server did not acknowledge a message in time";
+        case error::server_rejected:     return "the server refused the message";
+        case error::delivery_unknown:    return "the message may or may not have reached the server";
+        case error::request_timeout:     return "no reply to the request in time";
         }
         return "chatlink error " + std::to_string(ev);
     }
@@ -99,7 +107,7 @@ public:
         if(ec == error::auth_rejected || ec == error::not_logged_in || ec == error::store_corrupt)
             c = condition::credentials;
         else if(ec == error::invalid_url || ec == error::tls_verify_failed || ec == error::invalid_option ||
-            ec == error::proxy_auth_failed)
+            ec == error::proxy_auth_failed || ec == error::server_rejected)
             c = condition::fatal;
         return static_cast<int>(c) == cv;
     }

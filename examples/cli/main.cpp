@@ -82,6 +82,14 @@ char const* const help_text =
     "  --proxy URL|env          connect through this HTTP proxy (CONNECT):\n"
     "                           http://[USER:PASS@]HOST:PORT; env: https_proxy, http_proxy,\n"
     "                           all_proxy and no_proxy, as curl reads them\n"
+    "  --ack                    acknowledged delivery: each message gets a cid and is done\n"
+    "                           when the server acks it; unacked ones are sent again\n"
+    "  --resume                 reconnect with since= the highest message id delivered and\n"
+    "                           drop duplicates; with --store, the id is kept there\n"
+    "  --request JSON           send this object with a cid once open (repeatable); its\n"
+    "                           reply is a reply event\n"
+    "  --request-timeout DUR    a --request with no reply in this time is an error event\n"
+    "                           (request_timeout; default 10s)\n"
     "  --help                   show this help\n"
     "\n"
     "DUR: a number with a unit (250ms, 10s, 5m, 1h).\n"
@@ -96,6 +104,7 @@ struct settings
     std::optional<std::string> login, user;
     bool logout = false;
     std::vector<std::string> sends;
+    std::vector<json::object> requests;
     std::optional<std::chrono::milliseconds> exit_after;
     bool json_output = ! ::isatty(STDOUT_FILENO);
     bool verbose = false;
@@ -208,6 +217,25 @@ settings parse_args(int argc, char** argv)
             st.opts.format = chatlink::message_format::text;
         else if(arg == "--ping-frames")
             st.opts.heartbeat.mode = chatlink::heartbeat_mode::frames;
+        else if(arg == "--ack")
+            st.opts.delivery.acks = true;
+        else if(arg == "--resume")
+            st.opts.delivery.resume = true;
+        else if(arg == "--request")
+        {
+            auto const v = value();
+            boost::system::error_code ec;
+            auto parsed = json::parse(v, ec);
+            if(ec || ! parsed.is_object())
+                throw usage_error("--request: not a JSON object: " + v);
+            st.requests.push_back(std::move(parsed.as_object()));
+        }
+        else if(arg == "--request-timeout")
+        {
+            st.opts.delivery.request_timeout = parse_duration(arg, value());
+            if(st.opts.delivery.request_timeout.count() == 0)
+                throw usage_error("--request-timeout must be more than 0");
+        }
         else if(arg == "--subprotocol")
         {
             auto v = value();
@@ -252,7 +280,11 @@ int run_login_logout(settings const& st)
     {
         chatlink::file_store store(*st.store_file);
         if(st.logout)
+        {
+            // The resume id belongs to the user who logs out.
             store.remove(st.opts.store_key);
+            store.remove(st.opts.delivery.resume_key);
+        }
         else
             chatlink::write_login(store, st.opts.store_key, *st.login, st.user ? *st.user : "",
                 st.opts.store_token_field);
@@ -391,6 +423,12 @@ public:
                 : cause == chatlink::error::invalid_option            ? exit_usage
                                                                        : exit_gave_up;
         });
+        client_.on_ack([this](chatlink::ack_info const& a) {
+            emit("ack", {{"cid", a.cid}, {"id", a.id ? json::value(*a.id) : json::value()}});
+        });
+        client_.on_resume([this](chatlink::resume_info const& r) {
+            emit("resume", {{"since", r.since}, {"ok", r.ok}, {"last", r.last ? json::value(*r.last) : json::value()}});
+        });
         client_.on_heartbeat([this](std::chrono::microseconds rtt) {
             if(st_.verbose)
                 emit("heartbeat", {{"rtt_ms", static_cast<double>(rtt.count()) / 1000.0}});
@@ -416,6 +454,8 @@ public:
         // Held by the library until the connection opens.
         for(auto& s : st_.sends)
             send(s);
+        for(auto& r : st_.requests)
+            request(std::move(r));
 
         reader_ = std::make_shared<stdin_reader>(ioc_.get_executor(),
             [this](std::optional<std::string> line) { on_input(std::move(line)); });
@@ -491,6 +531,22 @@ private:
         client_.async_send(std::move(text), [this](chatlink::error_code ec, std::size_t) {
             --in_flight_;
             if(ec && ec != net::error::operation_aborted)
+                emit_error(ec);
+            maybe_close_after_input();
+        });
+    }
+
+    void request(json::object msg)
+    {
+        ++in_flight_;
+        client_.async_request(std::move(msg), [this](chatlink::error_code ec, json::value reply) {
+            --in_flight_;
+            if(! ec || ec == chatlink::error::server_rejected)
+            {
+                auto const* cid = reply.is_object() ? reply.get_object().if_contains("cid") : nullptr;
+                emit("reply", {{"cid", cid ? *cid : json::value()}, {"data", reply}});
+            }
+            else if(ec != net::error::operation_aborted)
                 emit_error(ec);
             maybe_close_after_input();
         });

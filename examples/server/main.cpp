@@ -5,7 +5,7 @@
 // chatlink-server: the example chat backend of PROTOCOL.md, on Boost.Beast.
 //
 //   chatlink-server [--address ADDR] [--port N] [--cert PEM --key PEM]
-//                   [--subprotocol NAME ...]
+//                   [--subprotocol NAME ...] [--history FILE]
 //                   (--token USER:TOKEN ... | --tokens FILE | --allow-any)
 //
 // With --cert and --key it serves wss:// instead of ws://.
@@ -19,6 +19,13 @@
 //   an "id", to the addressees and back to the sender.
 // - Other types get {"type":"error","error":"unknown_type"}; text that is not
 //   a JSON object gets {"type":"error","error":"bad_message"}.
+// - The Delivery extension (PROTOCOL.md): a message with a "cid" is processed
+//   once per user (the last 10,000 cids are remembered) and acknowledged
+//   ({"type":"ack","cid":C,"id":N} for a chat); one sent again gets the same
+//   answer. Chats are stored (the last 10,000, in memory or, with --history,
+//   in a file, so that ids keep increasing across restarts), and a client
+//   connecting with since=N gets {"type":"resume",...} and every stored
+//   message addressed to it above N before any live one.
 // It prints "listening on ADDR:PORT" on standard output once ready, logs
 // connections to standard error (never a token), and stops on SIGINT/SIGTERM.
 //
@@ -34,6 +41,9 @@
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 
+#include "ledger.hpp"
+
+#include <charconv>
 #include <cstdlib>
 #include <deque>
 #include <fstream>
@@ -72,7 +82,7 @@ struct chat_room
     std::map<std::string, std::string> users_by_token;
     bool allow_any = false;
     std::multimap<std::string, std::weak_ptr<peer>> online;
-    std::int64_t next_id = 1;
+    chatlink_server::ledger ledger; // cids answered, stored messages
     std::int64_t next_guest = 1;
     std::vector<std::string> subprotocols; // offered by --subprotocol, in preference order
 };
@@ -88,6 +98,7 @@ class session : public peer, public std::enable_shared_from_this<session<Stream>
     http::request<http::string_body> req_;
     std::deque<std::pair<std::string, bool>> outbox_; // (payload, binary)
     std::string user_;
+    std::optional<std::int64_t> since_; // the client resumes from this id
     bool writing_ = false;
 
 public:
@@ -136,8 +147,18 @@ private:
         std::optional<std::string> token;
         if(auto u = boost::urls::parse_origin_form(req_.target()))
             for(auto p : u->params())
+            {
                 if(p.key == "token")
                     token = std::string(p.value);
+                else if(p.key == "since")
+                {
+                    std::int64_t n = -1;
+                    std::string const v(p.value);
+                    auto const r = std::from_chars(v.data(), v.data() + v.size(), n);
+                    if(r.ec == std::errc() && r.ptr == v.data() + v.size() && n >= 0)
+                        since_ = n;
+                }
+            }
         // Or in an Authorization: Bearer header (PROTOCOL.md).
         if(! token)
         {
@@ -205,8 +226,20 @@ private:
     {
         if(ec)
             return;
+        std::cerr << user_ << " connected" << (since_ ? " (resuming after " + std::to_string(*since_) + ")" : "") << "\n";
+        if(since_)
+        {
+            // The answer, the replay, then live messages: all from this
+            // thread, so that no live message overtakes the replay.
+            auto const r = room_.ledger.since(user_, *since_);
+            json::object answer{{"type", "resume"}, {"since", *since_}, {"ok", r.ok}};
+            if(! r.ok)
+                answer["last"] = r.last;
+            send(json::serialize(answer));
+            for(auto const& m : r.messages)
+                send(m);
+        }
         room_.online.emplace(user_, this->shared_from_this());
-        std::cerr << user_ << " connected\n";
         do_read();
     }
 
@@ -247,12 +280,26 @@ private:
             return send(R"({"type":"pong"})");
         if(*type == "pong")
             return;
+        // A message with a cid is processed once: sent again, it gets the
+        // answer it got the first time.
+        std::string cid;
+        if(auto const* c = v.get_object().if_contains("cid"); c && c->is_string())
+            cid = std::string(c->get_string());
+        if(! cid.empty())
+            if(auto again = room_.ledger.answered(user_, cid))
+                return send(*again);
         if(*type == "chat")
-            return relay(v.get_object());
-        send(R"({"type":"error","error":"unknown_type"})");
+            return relay(v.get_object(), cid);
+        json::object err{{"type", "error"}, {"error", "unknown_type"}};
+        if(! cid.empty())
+            err["cid"] = cid;
+        std::string reply = json::serialize(err);
+        if(! cid.empty())
+            room_.ledger.answer(user_, cid, reply);
+        send(std::move(reply));
     }
 
-    void relay(json::object const& in)
+    void relay(json::object const& in, std::string const& cid)
     {
         json::object out;
         out["type"] = "chat";
@@ -261,22 +308,30 @@ private:
         out["to"] = to && to->is_string() ? *to : json::value("all");
         auto const* text = in.if_contains("text");
         out["text"] = text ? *text : json::value("");
-        out["id"] = room_.next_id++;
-        std::string const msg = json::serialize(out);
+        std::string const to_name(out["to"].as_string());
+        auto const& stored = room_.ledger.store(std::move(out), user_, to_name);
+        std::string const msg = stored.text;
+        if(! cid.empty())
+        {
+            // The acknowledgement first, then the delivery (the sender's too).
+            std::string ack = json::serialize(json::object{{"type", "ack"}, {"cid", cid}, {"id", stored.id}});
+            room_.ledger.answer(user_, cid, ack);
+            send(std::move(ack));
+        }
 
         std::set<peer*> sent;
         auto deliver = [&](std::shared_ptr<peer> const& s) {
             if(s && sent.insert(s.get()).second)
                 s->send(msg);
         };
-        if(out["to"] == "all")
+        if(to_name == "all")
         {
             for(auto& entry : room_.online)
                 deliver(entry.second.lock());
         }
         else
         {
-            auto range = room_.online.equal_range(std::string(out["to"].as_string()));
+            auto range = room_.online.equal_range(to_name);
             for(auto it = range.first; it != range.second; ++it)
                 deliver(it->second.lock());
         }
@@ -315,7 +370,7 @@ void accept_loop(tcp::acceptor& acceptor, chat_room& room, net::ssl::context* tl
 
 int usage(std::ostream& os, int code)
 {
-    os << "usage: chatlink-server [--address ADDR] [--port N] [--cert PEM --key PEM]\n"
+    os << "usage: chatlink-server [--address ADDR] [--port N] [--cert PEM --key PEM] [--history FILE]\n"
           "                       (--token USER:TOKEN ... | --tokens FILE | --allow-any)\n"
           "\n"
           "  --address ADDR      address to listen on (default 127.0.0.1)\n"
@@ -325,6 +380,8 @@ int usage(std::ostream& os, int code)
           "  --allow-any         accept any non-empty token, as guestN\n"
           "  --subprotocol NAME  speak this subprotocol when a client offers it (repeatable,\n"
           "                      in order of preference)\n"
+          "  --history FILE      keep the stored messages (the last 10,000) in this file, so\n"
+          "                      that ids keep increasing and resume works across restarts\n"
           "  --cert PEM          certificate chain (PEM file): serve wss://\n"
           "  --key PEM           the certificate's private key (PEM file)\n"
           "  --help              show this help\n";
@@ -338,7 +395,7 @@ int main(int argc, char** argv)
     std::string address = "127.0.0.1";
     unsigned short port = 7001;
     chat_room room;
-    std::string cert_file, key_file;
+    std::string cert_file, key_file, history_file;
     try
     {
         for(int i = 1; i < argc; ++i)
@@ -359,6 +416,8 @@ int main(int argc, char** argv)
                 cert_file = value();
             else if(arg == "--key")
                 key_file = value();
+            else if(arg == "--history")
+                history_file = value();
             else if(arg == "--subprotocol")
                 room.subprotocols.push_back(value());
             else if(arg == "--allow-any")
@@ -397,6 +456,8 @@ int main(int argc, char** argv)
 
     try
     {
+        if(! history_file.empty())
+            room.ledger.open_file(history_file);
         net::io_context ioc;
         std::optional<net::ssl::context> tls;
         if(! cert_file.empty())

@@ -9,6 +9,7 @@
 #include <chatlink/client_options.hpp>
 #include <chatlink/config.hpp>
 #include <chatlink/credential_store.hpp>
+#include <chatlink/delivery.hpp>
 #include <chatlink/error.hpp>
 #include <chatlink/reconnect_policy.hpp>
 #include <chatlink/state.hpp>

@@ -15,6 +15,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/execution_context.hpp>
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
 #include <cstdint>
@@ -221,6 +222,27 @@ public:
     */
     subscription on_heartbeat(std::function<void(std::chrono::microseconds)> handler);
 
+    /** Add a handler called with each acknowledgement that completes one of
+        our sends (`delivery_options::acks`). Acknowledgements never reach
+        `on_message`; a duplicate one (for a send already complete) is
+        dropped.
+
+        @param handler Called as `void(ack_info const& ack)`.
+        @return What removes the handler.
+    */
+    subscription on_ack(std::function<void(ack_info const&)> handler);
+
+    /** Add a handler called with the server's answer to a resume
+        (`delivery_options::resume`): at the start of a connection made with
+        `since=`. The answer never reaches `on_message`.
+
+        @param handler Called as `void(resume_info const& r)`; when `r.ok` is
+        false, the messages between `r.since` and `*r.last` are lost to this
+        client.
+        @return What removes the handler.
+    */
+    subscription on_resume(std::function<void(resume_info const&)> handler);
+
     //--------------------------------------------------------------------------
     // Operations
 
@@ -363,6 +385,44 @@ public:
             tok, impl_, ex_, std::move(bytes));
     }
 
+    /** Send a request: `msg` with a `"cid"` (its own if it has one, else a
+        new one), and complete with the first server message carrying that
+        cid: an acknowledgement, an error or a reply. The reply goes to this
+        completion only, not to `on_message` or `on_ack`.
+
+        The request is sent as `async_send` sends (held while not open,
+        written in call order); with `delivery_options::acks` it is also an
+        acknowledged send (sent again on the next connection until acked).
+        It is bounded by `delivery_options::request_timeout`, counted from
+        this call.
+
+        @par Completion signature
+        @code void(error_code ec, boost::json::value reply) @endcode
+        Errors: `error::server_rejected` (the reply is the server's
+        `{"type":"error",...}`, given as `reply`), `error::request_timeout`,
+        the errors of `async_send` (`queue_full`, `not_connected`,
+        `operation_aborted`, `delivery_unknown`), with a null `reply`.
+
+        @param msg The request, a JSON object.
+        @param tok The completion token.
+        @return Whatever the completion token makes of
+        `void(error_code, boost::json::value)`.
+    */
+    template<class RequestToken = net::default_completion_token_t<executor_type>>
+    auto async_request(boost::json::object msg, RequestToken&& tok = {})
+    {
+        return net::async_initiate<RequestToken, void(error_code, boost::json::value)>(
+            [](auto handler, std::shared_ptr<detail::session_iface> s, executor_type const& ex,
+                boost::json::object m)
+            {
+                if(s)
+                    s->async_request(std::move(m), detail::request_handler(std::move(handler)));
+                else
+                    fail_moved_from(ex, detail::request_handler(std::move(handler)));
+            },
+            tok, impl_, ex_, std::move(msg));
+    }
+
     /** Send one binary message without a completion token; a failure goes to
         `on_error`.
 
@@ -461,6 +521,7 @@ private:
     static std::string serialize(boost::json::value const& v);
     static void fail_moved_from(executor_type const& ex, detail::connect_handler h);
     static void fail_moved_from(executor_type const& ex, detail::send_handler h);
+    static void fail_moved_from(executor_type const& ex, detail::request_handler h);
     subscription subscribe(std::uint64_t id) const;
 
     std::shared_ptr<detail::session_iface> impl_; // null once moved from

@@ -7,6 +7,7 @@
 
 #include <chatlink/config.hpp>
 #include <chatlink/credential_store.hpp>
+#include <chatlink/delivery.hpp>
 #include <chatlink/reconnect_policy.hpp>
 
 #include <chrono>
@@ -244,6 +245,9 @@ struct client_options
 
     /// TLS settings, used for wss:// and https:// URLs.
     tls_options tls;
+
+    /// Acknowledged sends, resume and requests (docs/delivery.md); off by default.
+    delivery_options delivery;
 
     /** Connect to this address (or host name) instead of resolving the URL's
         host, like curl's --resolve; several, separated by commas, are all

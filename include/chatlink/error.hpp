@@ -92,7 +92,22 @@ enum class error
 
     /// The HTTP proxy refused the tunnel, or did not answer as an HTTP proxy
     /// (`client_stats::last_error_detail` has its status).
-    proxy_failed
+    proxy_failed,
+    /// With acknowledged sends: no acknowledgement came within
+    /// `delivery_options::ack_timeout`; the connection was dropped and what
+    /// it had not acknowledged is sent again on the next one.
+    ack_timeout,
+    /// The server refused a message (`{"type":"error","cid":...}`): it was
+    /// not processed and is not sent again. `client_stats::last_error_detail`
+    /// has the server's error name.
+    server_rejected,
+    /// A message was written but its acknowledgement never came, and the
+    /// client stopped (`close()`, the policy gave up, or it was destroyed):
+    /// the server may or may not have processed it.
+    delivery_unknown,
+    /// `client::async_request`: no reply within
+    /// `delivery_options::request_timeout`.
+    request_timeout
 };
 
 /** Kinds of failure, as a reconnect policy sees them: Boost.System error
@@ -112,7 +127,7 @@ enum class condition
     credentials,
 
     /// `invalid_url`, `tls_verify_failed`, `invalid_option`,
-    /// `proxy_auth_failed`: retrying cannot help.
+    /// `proxy_auth_failed`, `server_rejected`: retrying cannot help.
     fatal
 };
 

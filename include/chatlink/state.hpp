@@ -84,6 +84,14 @@ struct client_stats
     /// The subprotocol the server chose for the open (or last) connection;
     /// empty when none was offered or chosen.
     std::string subprotocol;
+    /// Messages written again on a later connection because their
+    /// acknowledgement had not come (`delivery_options::acks`).
+    std::uint64_t messages_resent = 0;
+    /// Stored messages dropped as duplicates by resume
+    /// (`delivery_options::resume`).
+    std::uint64_t duplicates_dropped = 0;
+    /// Messages written and not yet acknowledged.
+    std::size_t unacked = 0;
 };
 
 } // namespace chatlink

@@ -44,6 +44,7 @@ struct connection_end
     bool close_timed_out = false;  // our close did not finish in time: TCP dropped
     error_code close_ec;           // how our closing handshake completed
     bool dead = false;             // the heartbeat declared the peer dead
+    bool ack_timed_out = false;    // we dropped it: an ack did not come in time
     bool too_big = false;          // we failed the connection with 1009
     bool got_message = false;      // a message arrived on this connection
     std::optional<std::uint16_t> peer_code; // the server's close frame, if one arrived
@@ -76,6 +77,8 @@ inline close_info describe(connection_end const& e)
     }
     else if(e.dead)
         info.error = error::heartbeat_timeout;
+    else if(e.ack_timed_out)
+        info.error = error::ack_timeout;
     else if(e.too_big || e.read_ec == websocket::error::message_too_big)
     {
         // We failed the connection with 1009 (the server may have answered

@@ -31,6 +31,7 @@ struct connection_facts
     bool got_message = false;     // a message arrived
     bool too_big = false;         // we failed the connection with 1009
     bool dead = false;            // the heartbeat declared the peer dead
+    bool ack_timed_out = false;   // an acknowledgement did not come in time
     bool reading = false;         // the read loop is running
     bool close_pending = false;   // our closing handshake is under way
     std::uint16_t close_code = 1000; // the code we close with
@@ -62,6 +63,7 @@ struct connection_facts
         e.close_timed_out = close_timed_out;
         e.close_ec = close_ec;
         e.dead = dead;
+        e.ack_timed_out = ack_timed_out;
         e.too_big = too_big;
         e.got_message = got_message;
         e.read_ec = read;

@@ -41,8 +41,10 @@ public:
     std::size_t size() const noexcept { return v_.size() - head_; }
 
     T& front() { return v_[head_]; }
+    T const& front() const { return v_[head_]; }
     T& back() { return v_.back(); }
     T& operator[](std::size_t i) { return v_[head_ + i]; }
+    T const& operator[](std::size_t i) const { return v_[head_ + i]; }
 
     auto begin() { return v_.begin() + static_cast<std::ptrdiff_t>(head_); }
     auto end() { return v_.end(); }

@@ -10,6 +10,10 @@
 //           written while writing())
 //   corked  written into the coalescing layer, their bytes not yet on the
 //           socket (coalescing_stream.hpp)
+//   unacked written, awaiting the server's acknowledgement (a message with
+//           a cid under acknowledged delivery): it completes when its ack
+//           comes, and goes back to the held sends, in call order, when its
+//           connection ends first (it is sent again, with the same cid)
 //
 // and the rule that every send completes exactly once, in call order,
 // whatever path completes it (written, refused, aborted, lost). Each send
@@ -19,8 +23,10 @@
 //
 // Both queues are bounded: the held sends by count (max_held), the write
 // queue by bytes (max_bytes; a message is refused with queue_full when the
-// queue already holds bytes and this one would take it past the limit). Our
-// own pings and pongs are never queued twice: one pending is enough.
+// queue already holds bytes and this one would take it past the limit), the
+// unacknowledged messages by count (max_unacked: a message that awaits an
+// ack is not written while that many are out; it waits, it does not fail).
+// Our own pings and pongs are never queued twice: one pending is enough.
 //
 // The outbox never calls the session and does no I/O: each call appends what
 // is now due (completions, counters, whether to start the next write) to a
@@ -38,10 +44,13 @@
 
 #include <chatlink/error.hpp>
 
+#include <algorithm>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -100,6 +109,10 @@ public:
         std::uint64_t end = 0;   // corked: where its bytes end in the layer's count
         kind k = kind::app;
         bool binary = false;     // a binary message (else text)
+        bool await_ack = false;  // completes when the server acks `cid`
+        bool sent_before = false; // written on an earlier connection
+        std::string cid;
+        std::chrono::steady_clock::time_point written_at{}; // unacked: when
 
         entry(std::string t, Handler h, std::uint64_t s, kind kk, bool bin = false)
             : text(std::move(t)), handler(take_handler(h)), seq(s), k(kk), binary(bin)
@@ -107,7 +120,8 @@ public:
         }
         entry(entry&& o) noexcept
             : text(std::move(o.text)), handler(take_handler(o.handler)), seq(o.seq), end(o.end), k(o.k),
-              binary(o.binary)
+              binary(o.binary), await_ack(o.await_ack), sent_before(o.sent_before), cid(std::move(o.cid)),
+              written_at(o.written_at)
         {
         }
         entry& operator=(entry&& o) noexcept
@@ -119,12 +133,24 @@ public:
             end = o.end;
             k = o.k;
             binary = o.binary;
+            await_ack = o.await_ack;
+            sent_before = o.sent_before;
+            cid = std::move(o.cid);
+            written_at = o.written_at;
             return *this;
         }
     };
 
-    outbox(std::size_t max_held, std::size_t max_bytes) noexcept
-        : max_held_(max_held), max_bytes_(max_bytes)
+    // How a message is acknowledged: `cid` empty, not at all (it completes
+    // when written); with `await_ack`, by the server's ack of `cid`.
+    struct ack_mark
+    {
+        std::string cid;
+        bool await_ack = false;
+    };
+
+    outbox(std::size_t max_held, std::size_t max_bytes, std::size_t max_unacked = ~std::size_t(0)) noexcept
+        : max_held_(max_held), max_bytes_(max_bytes), max_unacked_(max_unacked ? max_unacked : 1)
     {
     }
 
@@ -132,7 +158,7 @@ public:
     // Admission
 
     // An application's send (`binary`: a binary message).
-    void push(std::string text, Handler h, mode m, work& w, bool binary = false)
+    void push(std::string text, Handler h, mode m, work& w, bool binary = false, ack_mark a = {})
     {
         std::uint64_t const seq = next_seq_++;
         slots_.emplace_back();
@@ -147,12 +173,14 @@ public:
                 return finish(seq, h, max_held_ == 0
                     ? error_code(error::not_connected) : error_code(error::queue_full), 0, w);
             held_.emplace_back(std::move(text), take_handler(h), seq, kind::app, binary);
+            mark(held_.back(), std::move(a));
             return;
         case mode::write:
             if(bytes_ > 0 && text.size() > max_bytes_ - std::min(bytes_, max_bytes_))
                 return finish(seq, h, error::queue_full, 0, w);
             bytes_ += text.size();
             queue_.emplace_back(std::move(text), take_handler(h), seq, kind::app, binary);
+            mark(queue_.back(), std::move(a));
             w.write_next = true;
             return;
         }
@@ -175,23 +203,64 @@ public:
     // Writing
 
     bool writing() const noexcept { return writing_; }
-    bool has_unwritten() const noexcept { return queue_.size() > (writing_ ? 1u : 0u); }
+
+    // A message is ready to be written: one is queued, and it does not
+    // await an ack while max_unacked are out.
+    bool has_unwritten() const noexcept
+    {
+        std::size_t const next = writing_ ? 1u : 0u;
+        if(queue_.size() <= next)
+            return false;
+        return ! queue_[next].await_ack || unacked_count_ < max_unacked_;
+    }
+
+    // The message being written awaits an ack.
+    bool writing_awaits_ack() const noexcept { return writing_ && queue_.front().await_ack; }
 
     // The next message to write; start_write() marks it as being written.
     entry& front() noexcept { return queue_.front(); }
     void start_write() noexcept { writing_ = true; }
 
-    // Whether another message waits behind the one being written.
-    bool more_behind_front() const noexcept { return queue_.size() > 1; }
+    // Whether another message waits behind the one being written, and may
+    // be written right after it (not held back by max_unacked: corked bytes
+    // must never wait for an ack that needs them).
+    bool more_behind_front() const noexcept
+    {
+        if(queue_.size() <= 1)
+            return false;
+        std::size_t const out = unacked_count_ + (queue_.front().await_ack ? 1u : 0u);
+        return ! queue_[1].await_ack || out < max_unacked_;
+    }
 
     // The write of front() completed with `ec` (already what the send
     // completes with), `n` bytes. `corked_end`: its bytes wait in the layer
     // and end there; it completes once `flushed` passes that (settle()).
+    // A message that awaits an ack joins the unacked ones when written (at
+    // `now`); when its write failed because the connection was lost, it goes
+    // back to the held sends to be sent again.
     void write_done(error_code ec, std::size_t n, std::optional<std::uint64_t> corked_end,
-        std::uint64_t flushed, work& w)
+        std::uint64_t flushed, work& w, std::chrono::steady_clock::time_point now = {})
     {
         writing_ = false;
         entry e = pop_front_of_queue();
+        if(e.await_ack)
+        {
+            settle(flushed, ec, w);
+            if(! ec)
+            {
+                ++w.messages;
+                w.bytes += n;
+                e.written_at = now;
+                unacked_.push_back(std::move(e));
+                ++unacked_count_;
+            }
+            else if(ec == error::connection_lost)
+                hold_again(std::move(e));
+            else
+                complete(e, e.sent_before ? error_code(error::delivery_unknown) : ec, 0, w);
+            w.write_next = ! ec && has_unwritten();
+            return;
+        }
         if(! ec && corked_end)
         {
             e.end = *corked_end;
@@ -213,6 +282,8 @@ public:
             return;
         writing_ = false;
         entry e = pop_front_of_queue();
+        if(e.await_ack && ec == error::connection_lost)
+            return hold_again(std::move(e));
         complete(e, ec, 0, w);
     }
 
@@ -232,6 +303,42 @@ public:
     }
 
     //--------------------------------------------------------------------------
+    // Acknowledgements
+
+    // The server acknowledged `cid` (ec empty) or refused it (ec set): the
+    // unacked message with that cid completes. False when none awaits it (a
+    // duplicate ack, or an unknown cid).
+    bool acknowledge(std::string_view cid, error_code ec, work& w)
+    {
+        for(std::size_t i = 0; i < unacked_.size(); ++i)
+        {
+            auto& e = unacked_[i];
+            if(e.cid != cid)
+                continue;
+            std::size_t const n = ec ? 0 : e.text.size();
+            finish(e.seq, e.handler, ec, n, w);
+            if(i == 0)
+                unacked_.pop_front();
+            else
+                unacked_.erase_at(i);
+            --unacked_count_;
+            w.write_next = true; // the window may have opened
+            return true;
+        }
+        return false;
+    }
+
+    // When the oldest unacked message was written.
+    std::optional<std::chrono::steady_clock::time_point> oldest_unacked() const
+    {
+        if(unacked_.empty())
+            return std::nullopt;
+        return unacked_.front().written_at;
+    }
+
+    std::size_t unacked() const noexcept { return unacked_count_; }
+
+    //--------------------------------------------------------------------------
     // Connection changes
 
     // After the open: the held sends join the write queue, in order.
@@ -248,12 +355,22 @@ public:
         w.write_next = true;
     }
 
-    // After a connection ended: what was not written yet goes back to the
-    // front of the held sends, in order; the one being written stays (it
-    // completes with its own result). Our pings and pongs are dropped.
-    void hold_unsent()
+    // After a connection ended: what was not acknowledged or not written
+    // yet goes back to the front of the held sends, in call order; the one
+    // being written stays (it completes with its own result, or comes back
+    // through write_done). Our pings and pongs are dropped. Returns how
+    // many written messages will be sent again.
+    std::size_t hold_unsent()
     {
         fifo<entry> back;
+        std::size_t const resend = unacked_.size();
+        for(std::size_t i = 0; i < unacked_.size(); ++i)
+        {
+            unacked_[i].sent_before = true;
+            back.push_back(std::move(unacked_[i]));
+        }
+        unacked_.clear();
+        unacked_count_ = 0;
         std::size_t const keep = writing_ ? 1 : 0;
         for(std::size_t i = keep; i < queue_.size(); ++i)
         {
@@ -268,33 +385,41 @@ public:
         for(auto& e : held_)
             back.push_back(std::move(e));
         held_ = std::move(back);
+        if(resend)
+            sort_held();
+        return resend;
     }
 
-    // Complete every queued or held send except the one being written, in
-    // call order, with `ec`; drop our own pings and pongs.
+    // Complete every queued, held or unacked send except the one being
+    // written, in call order, with `ec` (or delivery_unknown, for those
+    // written before: they may have arrived); drop our own pings and pongs.
     void abort(error_code ec, work& w)
     {
+        for(std::size_t i = 0; i < unacked_.size(); ++i)
+            finish(unacked_[i].seq, unacked_[i].handler, error::delivery_unknown, 0, w);
+        unacked_.clear();
+        unacked_count_ = 0;
         std::size_t const keep = writing_ ? 1 : 0;
         for(std::size_t i = keep; i < queue_.size(); ++i)
         {
             auto& e = queue_[i];
             bytes_ -= e.text.size();
             if(e.k == kind::app)
-                finish(e.seq, e.handler, ec, 0, w);
+                finish(e.seq, e.handler, e.sent_before ? error_code(error::delivery_unknown) : ec, 0, w);
             else
                 clear_pending(e.k);
         }
         truncate_queue(keep);
         for(auto& e : held_)
-            finish(e.seq, e.handler, ec, 0, w);
+            finish(e.seq, e.handler, e.sent_before ? error_code(error::delivery_unknown) : ec, 0, w);
         held_.clear();
     }
 
     //--------------------------------------------------------------------------
     // Observers
 
-    // Sends (and our pings and pongs) queued, held, or corked.
-    std::size_t depth() const noexcept { return queue_.size() + held_.size() + corked_.size(); }
+    // Sends (and our pings and pongs) queued, held, corked or unacked.
+    std::size_t depth() const noexcept { return queue_.size() + held_.size() + corked_.size() + unacked_count_; }
 
     // Bytes in the write queue, the one being written included.
     std::size_t queued_bytes() const noexcept { return bytes_; }
@@ -319,6 +444,36 @@ private:
             return *this;
         }
     };
+
+    void mark(entry& e, ack_mark a)
+    {
+        e.cid = std::move(a.cid);
+        e.await_ack = a.await_ack;
+    }
+
+    // The held sends in call order (after unacked ones came back).
+    void sort_held()
+    {
+        std::vector<entry> v;
+        v.reserve(held_.size());
+        for(std::size_t i = 0; i < held_.size(); ++i)
+            v.push_back(std::move(held_[i]));
+        held_.clear();
+        auto by_seq = [](entry const& a, entry const& b) { return a.seq < b.seq; };
+        if(! std::is_sorted(v.begin(), v.end(), by_seq))
+            std::stable_sort(v.begin(), v.end(), by_seq);
+        for(auto& e : v)
+            held_.push_back(std::move(e));
+    }
+
+    // A message whose write was lost with its connection: held again, in
+    // call order, to be sent on the next connection.
+    void hold_again(entry e)
+    {
+        e.sent_before = true;
+        held_.push_back(std::move(e));
+        sort_held();
+    }
 
     entry pop_front_of_queue()
     {
@@ -370,9 +525,12 @@ private:
 
     std::size_t max_held_;
     std::size_t max_bytes_;
+    std::size_t max_unacked_;
     fifo<entry> held_;
     fifo<entry> queue_;
     fifo<entry> corked_;
+    fifo<entry> unacked_;           // in write order
+    std::size_t unacked_count_ = 0;
     std::size_t bytes_ = 0;
     bool writing_ = false;
     bool ping_pending_ = false;

@@ -17,19 +17,23 @@
 #ifndef CHATLINK_DETAIL_SESSION_HPP
 #define CHATLINK_DETAIL_SESSION_HPP
 
+#include "detail/cid.hpp"
 #include "detail/coalescing_stream.hpp"
 #include "detail/connection_facts.hpp"
 #include "detail/fail_count.hpp"
 #include "detail/happy_eyeballs.hpp"
 #include "detail/heartbeat_schedule.hpp"
+#include "detail/inbound.hpp"
 #include "detail/outbox.hpp"
 #include "detail/proxy.hpp"
+#include "detail/request_table.hpp"
 #include "detail/retry_after.hpp"
 #include "detail/session_base.hpp"
 #include "detail/stream_keeper.hpp"
 #include "detail/stream_layer.hpp"
 #include "detail/teardown.hpp"
 #include "detail/upgrade_request.hpp"
+#include "detail/watermark.hpp"
 #include <chatlink/credential_store.hpp>
 #include <chatlink/error.hpp>
 #include <chatlink/url.hpp>
@@ -39,6 +43,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json/parser.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -86,6 +91,8 @@ class session
     using base::heartbeat_handlers_; using base::run; using base::complete; using base::log; using base::emit;
     using base::emit_error; using base::set_state; using base::bump; using base::note_error;
     using base::note_detail; using base::set_subprotocol;
+    using base::ack_handlers_; using base::resume_handlers_; using base::messages_resent_;
+    using base::duplicates_dropped_; using base::unacked_;
 
     layer_type layer_;
     std::shared_ptr<reconnect_policy> policy_;
@@ -120,6 +127,19 @@ class session
     outbox_type outbox_;
     connect_handler connect_handler_;
 
+    // Delivery (PROTOCOL.md): cids, requests awaiting replies, the resume
+    // id; a timer each for the ack bound, request deadlines, store writes.
+    cid_maker cids_;
+    boost::json::parser send_parser_;
+    request_table<request_handler> requests_;
+    watermark mark_;
+    timer_type ack_timer_;
+    timer_type request_timer_;
+    timer_type persist_timer_;
+    bool ack_timer_armed_ = false;
+    bool request_timer_armed_ = false;
+    bool persist_armed_ = false;
+
     // Where the token comes from: a fixed one (connect), or the store (start).
     std::optional<std::string> fixed_token_;
     bool stop_requested_ = false; // the app closed, or the client is destroyed
@@ -149,7 +169,12 @@ public:
         , heartbeat_timer_(strand_)
         , buffer_(opts_.max_message_size + read_buffer_slack)
         , parser_(boost::json::storage_ptr(), json_parse_options(opts_))
-        , outbox_(opts_.max_queued, opts_.max_send_queue_bytes)
+        , outbox_(opts_.max_queued, opts_.max_send_queue_bytes, opts_.delivery.max_unacked)
+        , cids_(opts_.delivery.cid_prefix)
+        , send_parser_(boost::json::storage_ptr(), json_parse_options(opts_))
+        , ack_timer_(strand_)
+        , request_timer_(strand_)
+        , persist_timer_(strand_)
     {
     }
 
@@ -219,6 +244,7 @@ private:
 
     void begin()
     {
+        load_watermark();
         stop_requested_ = false;
         retry_ = 0;
         attempts_ = 0;
@@ -263,6 +289,14 @@ private:
             bool const in_header = opts_.token_in == token_placement::header;
             authorization_ = in_header ? opts_.token_scheme + " " + *token : std::string();
             ep_ = make_endpoint(opts_.url, *token, opts_.path, in_header ? std::string_view() : opts_.token_param, ec);
+            if(! ec && opts_.delivery.resume && mark_.since())
+            {
+                // Resume from the highest id delivered (PROTOCOL.md).
+                std::string const q = opts_.delivery.since_param + "=" + std::to_string(*mark_.since());
+                char const sep = ep_.target.find('?') == std::string::npos ? '?' : '&';
+                ep_.target += sep + q;
+                ep_.redacted += (ep_.redacted.find('?') == std::string::npos ? '?' : '&') + q;
+            }
             if(! ec && ep_.secure != layer_type::secure)
             {
                 // The stream type was chosen from the same URL at construction.
@@ -777,10 +811,13 @@ private:
         stagger_timer_.cancel();
         connect_timer_.cancel();
         heartbeat_timer_.cancel();
+        ack_timer_.cancel();
         set_state(chatlink::state::stopped);
         work w;
         outbox_.abort(held_result, w);
         apply(w);
+        end_requests(held_result);
+        persist_watermark(true);
         release_stream();
         // After the events of this call (on_close, on_give_up).
         this->finish_close_waiters(error_code(), true);
@@ -949,6 +986,8 @@ private:
                 send_internal(outbox_type::kind::pong, opts_.heartbeat.pong);
         }
 
+        if(delivery_active() && consume_delivery(v, type_str))
+            return;
         this->emit_message(v, type_str);
     }
 
@@ -1035,6 +1074,8 @@ private:
         apply(w);
         heartbeat_timer_.cancel();
         connect_timer_.cancel(); // the closing handshake's bound
+        ack_timer_.cancel();
+        persist_watermark(true);
 
         auto const& peer = ws_->reason();
         auto const e = facts_.end(ec, peer.code, std::string(peer.reason.data(), peer.reason.size()));
@@ -1060,8 +1101,13 @@ private:
 
         // Sends not yet written wait for the next connection, in order; the
         // one being written completes with its own result and is not resent.
-        outbox_.hold_unsent();
+        if(auto const resend = outbox_.hold_unsent())
+        {
+            bump(messages_resent_, resend);
+            log(log_level::info, std::to_string(resend) + " message(s) not acknowledged: sent again on the next connection");
+        }
         queue_depth_.store(outbox_.depth(), std::memory_order_relaxed);
+        unacked_.store(0, std::memory_order_relaxed);
         if(clock::now() - opened_at_ >= opts_.reconnect_reset_after)
             retry_ = 0;
         if(info.code && (*info.code == 1012 || *info.code == 1013))
@@ -1113,8 +1159,237 @@ private:
         work w;
         outbox_.abort(net::error::operation_aborted, w);
         apply(w);
+        end_requests(net::error::operation_aborted);
+        persist_watermark(true);
         this->finish_close_waiters(net::error::operation_aborted, false);
         this->clear_handlers();
+    }
+
+    //--------------------------------------------------------------------------
+    // Delivery (PROTOCOL.md): acks, requests, resume
+
+    bool delivery_active() const noexcept
+    {
+        return opts_.delivery.acks || opts_.delivery.resume || ! requests_.empty();
+    }
+
+    // A Delivery message is handled here; true when it is not for on_message.
+    bool consume_delivery(boost::json::value const& v, boost::json::string const* type)
+    {
+        auto const in = classify(v.get_object(), type);
+        auto const& d = opts_.delivery;
+        bool const reply = in.k == inbound::kind::ack || in.k == inbound::kind::error;
+        if(! in.cid.empty() && ((d.acks && reply) || ! requests_.empty()))
+        {
+            error_code const ec = in.k == inbound::kind::error ? error_code(error::server_rejected) : error_code();
+            work w;
+            bool const matched = d.acks && reply && outbox_.acknowledge(in.cid, ec, w);
+            if(matched && ec)
+            {
+                std::string const why = "the server refused message " + std::string(in.cid) + ": " +
+                    (in.error.empty() ? std::string("(no name)") : std::string(in.error));
+                log(log_level::warning, why);
+                note_detail(ec, why);
+            }
+            bool const req = answer_request(in.cid, ec, v);
+            apply(w);
+            if(matched && ! ec)
+                emit(ack_handlers_, ack_info{std::string(in.cid), in.id});
+            if(req || matched || (d.acks && in.k == inbound::kind::ack))
+                return true; // a duplicate ack is dropped too
+        }
+        if(! d.resume)
+            return false;
+        if(in.k == inbound::kind::resume)
+        {
+            resume_info r;
+            r.since = in.since;
+            r.ok = in.ok;
+            r.last = in.last;
+            if(! in.ok)
+            {
+                log(log_level::warning, "the server's history does not reach back to " + std::to_string(in.since) +
+                    ": messages up to " + std::to_string(*in.last) + " are not replayed");
+                mark_.gap(*in.last);
+                persist_watermark(false);
+            }
+            emit(resume_handlers_, r);
+            return true;
+        }
+        if(in.k != inbound::kind::other || ! in.id || *in.id < 0)
+            return false;
+        auto const id = static_cast<std::uint64_t>(*in.id);
+        if(! mark_.fresh(id))
+        {
+            bump(duplicates_dropped_, 1);
+            return true;
+        }
+        this->emit_message(v, type);
+        mark_.delivered(id);
+        persist_watermark(false);
+        return true;
+    }
+
+    void do_request(boost::json::object msg, request_handler h)
+    {
+        std::string cid;
+        if(auto const* c = msg.if_contains("cid"); c && c->is_string() && valid_cid(c->get_string()))
+            cid = std::string(c->get_string());
+        else
+        {
+            cid = cids_.next();
+            msg["cid"] = cid;
+        }
+        using mode = typename outbox_type::mode;
+        auto const s = state_.load();
+        if(detached_ || s == chatlink::state::idle || s == chatlink::state::stopped || s == chatlink::state::closing)
+        {
+            error_code const ec = detached_ ? error_code(net::error::operation_aborted) : error_code(error::not_connected);
+            return complete(std::move(h), ec, boost::json::value());
+        }
+        if(! requests_.add(cid, h, clock::now() + bounded(opts_.delivery.request_timeout)))
+        {
+            log(log_level::error, "a request with cid " + cid + " is already pending");
+            note_detail(error::invalid_option, "a request with cid " + cid + " is already pending");
+            return complete(std::move(h), error_code(error::invalid_option), boost::json::value());
+        }
+        arm_request_timer();
+        // The send's failure is the request's; its success awaits the reply.
+        send_handler done([w = this->weak_from_this(), cid](error_code ec, std::size_t) {
+            if(auto self = w.lock(); self && ec)
+                self->answer_request(cid, ec, boost::json::value());
+        });
+        mode const m = s == chatlink::state::open ? mode::write : mode::hold;
+        typename outbox_type::ack_mark mark;
+        mark.cid = cid;
+        mark.await_ack = opts_.delivery.acks;
+        work w;
+        outbox_.push(boost::json::serialize(msg), std::move(done), m, w, false, std::move(mark));
+        apply(w);
+    }
+
+    // Complete the request with this cid, if one is pending.
+    bool answer_request(std::string_view cid, error_code ec, boost::json::value const& reply)
+    {
+        auto r = requests_.take(cid);
+        if(! r)
+            return false;
+        complete(std::move(*r), ec, reply);
+        if(requests_.empty())
+            request_timer_.cancel(); // nothing left to bound
+        return true;
+    }
+
+    void arm_request_timer()
+    {
+        if(request_timer_armed_)
+            return;
+        auto const next = requests_.next_deadline();
+        if(! next)
+            return;
+        request_timer_armed_ = true;
+        request_timer_.expires_at(*next);
+        request_timer_.async_wait([self = this->shared_from_this()](error_code) { self->on_request_timer(); });
+    }
+
+    void on_request_timer()
+    {
+        request_timer_armed_ = false;
+        for(auto& h : requests_.expire(clock::now()))
+            complete(std::move(h), error_code(error::request_timeout), boost::json::value());
+        arm_request_timer();
+    }
+
+    // The client stops: every pending request completes with `ec`.
+    void end_requests(error_code ec)
+    {
+        for(auto& h : requests_.take_all())
+            complete(std::move(h), ec, boost::json::value());
+        request_timer_.cancel();
+    }
+
+    void arm_ack_timer(clock::time_point at)
+    {
+        ack_timer_armed_ = true;
+        ack_timer_.expires_at(at);
+        ack_timer_.async_wait(bind(&session::on_ack_timer));
+    }
+
+    // The oldest unacked message's bound: passed, the connection is broken.
+    void on_ack_timer(std::uint64_t gen, error_code ec)
+    {
+        ack_timer_armed_ = false;
+        if(ec || gen != gen_ || state_ != chatlink::state::open)
+            return;
+        auto const oldest = outbox_.oldest_unacked();
+        if(! oldest)
+            return;
+        auto const due = *oldest + opts_.delivery.ack_timeout;
+        if(clock::now() < due)
+            return arm_ack_timer(due);
+        log(log_level::warning, "no acknowledgement in " + std::to_string(opts_.delivery.ack_timeout.count()) +
+            " ms: dropping the connection");
+        facts_.ack_timed_out = true;
+        close_socket();
+    }
+
+    // The resume id kept in the store, if there is one and it is higher.
+    void load_watermark()
+    {
+        if(! opts_.delivery.resume || ! opts_.store)
+            return;
+        try
+        {
+            if(auto v = opts_.store->get(opts_.delivery.resume_key))
+            {
+                watermark stored;
+                if(! stored.load(*v))
+                    log(log_level::warning, "the '" + opts_.delivery.resume_key + "' entry is not an id: ignored");
+                else if(stored.since() && mark_.fresh(*stored.since()))
+                    mark_.load(*v);
+            }
+        }
+        catch(std::exception const& e)
+        {
+            log(log_level::warning, std::string("cannot read the resume id: ") + e.what());
+        }
+    }
+
+    // Write the resume id to the store: when due (at most once a second,
+    // else a timer), or now (`force`: a connection ended, the client stops).
+    void persist_watermark(bool force)
+    {
+        if(! opts_.delivery.resume || ! opts_.store)
+            return;
+        if(force)
+            persist_timer_.cancel();
+        auto const now = clock::now();
+        auto const due = mark_.write_due(now);
+        if(! due)
+            return;
+        if(! force && *due > now)
+        {
+            if(! persist_armed_)
+            {
+                persist_armed_ = true;
+                persist_timer_.expires_at(*due);
+                persist_timer_.async_wait([self = this->shared_from_this()](error_code ec) {
+                    self->persist_armed_ = false;
+                    if(! ec)
+                        self->persist_watermark(false);
+                });
+            }
+            return;
+        }
+        try
+        {
+            opts_.store->set(opts_.delivery.resume_key, mark_.text());
+        }
+        catch(std::exception const& e)
+        {
+            log(log_level::warning, std::string("cannot write the resume id: ") + e.what());
+        }
+        mark_.wrote(now); // a failed write is not retried before the next id
     }
 
     //--------------------------------------------------------------------------
@@ -1128,8 +1403,14 @@ private:
             : s == chatlink::state::open ? mode::write
             : s == chatlink::state::connecting || s == chatlink::state::waiting ? mode::hold
             : mode::not_connected;
+        typename outbox_type::ack_mark mark;
+        if(opts_.delivery.acks && ! binary && m != mode::aborted && m != mode::not_connected)
+        {
+            mark.cid = stamp_cid(text, send_parser_, opts_.type_field, cids_).cid;
+            mark.await_ack = ! mark.cid.empty();
+        }
         work w;
-        outbox_.push(std::move(text), std::move(h), m, w, binary);
+        outbox_.push(std::move(text), std::move(h), m, w, binary, std::move(mark));
         apply(w);
     }
 
@@ -1147,6 +1428,12 @@ private:
         // A completion above may have started the next write already.
         if(w.write_next && ! outbox_.writing() && outbox_.has_unwritten() && state_ == chatlink::state::open)
             do_write();
+        if(opts_.delivery.acks)
+        {
+            unacked_.store(outbox_.unacked(), std::memory_order_relaxed);
+            if(! ack_timer_armed_ && outbox_.unacked() && state_ == chatlink::state::open)
+                arm_ack_timer(*outbox_.oldest_unacked() + opts_.delivery.ack_timeout);
+        }
     }
 
     void do_write()
@@ -1165,6 +1452,9 @@ private:
             return; // on_end_stuck completed this write already
         error_code const lost = lost_error();
         std::optional<std::uint64_t> corked;
+        bool const acked = outbox_.writing_awaits_ack();
+        if(! ec && acked && gen != gen_)
+            ec = lost; // written to a connection that has ended: sent again
         if(ec)
         {
             ec = lost;
@@ -1173,7 +1463,7 @@ private:
             if(gen == gen_)
                 close_socket();
         }
-        else if(ws_ && ws_->next_layer().unflushed())
+        else if(! acked && ws_ && ws_->next_layer().unflushed())
         {
             // Corked: its bytes wait in the layer for the next write, and it
             // completes when they are written (outbox::settle).
@@ -1183,7 +1473,12 @@ private:
                 ec = lost; // its connection ended before they were
         }
         work w;
-        outbox_.write_done(ec, n, corked, ws_ ? ws_->next_layer().flushed() : 0, w);
+        outbox_.write_done(ec, n, corked, ws_ ? ws_->next_layer().flushed() : 0, w,
+            acked ? clock::now() : clock::time_point());
+        // A lost acked message held again: on a connection opened meanwhile,
+        // written there.
+        if(acked && ec && state_ == chatlink::state::open)
+            outbox_.flush_held(w);
         apply(w);
     }
 

@@ -98,6 +98,13 @@ public:
         });
     }
 
+    void async_request(boost::json::object msg, request_handler h) override
+    {
+        call([msg = std::move(msg), h = std::move(h)](Derived& s) mutable {
+            s.do_request(std::move(msg), std::move(h));
+        });
+    }
+
     void close(std::uint16_t code, std::string reason) override
     {
         call([code, reason = std::move(reason)](Derived& s) mutable { s.do_close(code, reason); });
@@ -150,6 +157,8 @@ public:
     std::uint64_t add_state_handler(std::function<void(chatlink::state)> f) override { return add(state_handlers_, std::move(f)); }
     std::uint64_t add_reconnect_handler(std::function<void(reconnect_info const&)> f) override { return add(reconnect_handlers_, std::move(f)); }
     std::uint64_t add_heartbeat_handler(std::function<void(std::chrono::microseconds)> f) override { return add(heartbeat_handlers_, std::move(f)); }
+    std::uint64_t add_ack_handler(std::function<void(ack_info const&)> f) override { return add(ack_handlers_, std::move(f)); }
+    std::uint64_t add_resume_handler(std::function<void(resume_info const&)> f) override { return add(resume_handlers_, std::move(f)); }
 
     std::uint64_t add_type_handler(std::string type, json_handler f) override
     {
@@ -201,6 +210,9 @@ public:
         if(rtt >= 0)
             st.last_rtt = std::chrono::microseconds(rtt);
         st.queue_depth = queue_depth_;
+        st.messages_resent = messages_resent_;
+        st.duplicates_dropped = duplicates_dropped_;
+        st.unacked = unacked_;
         std::lock_guard<std::mutex> lock(last_error_mtx_);
         st.last_error = last_error_;
         st.last_error_detail = last_error_detail_;
@@ -419,6 +431,8 @@ protected:
     std::atomic<std::uint64_t> bytes_sent_{0}, bytes_received_{0}, reconnects_{0};
     std::atomic<std::int64_t> last_rtt_us_{-1};
     std::atomic<std::size_t> queue_depth_{0};
+    std::atomic<std::uint64_t> messages_resent_{0}, duplicates_dropped_{0};
+    std::atomic<std::size_t> unacked_{0};
     std::vector<connect_handler> close_waiters_; // async_close, until stopped
 
     handler_list<> open_handlers_;
@@ -431,6 +445,8 @@ protected:
     handler_list<chatlink::state> state_handlers_;
     handler_list<reconnect_info> reconnect_handlers_;
     handler_list<std::chrono::microseconds> heartbeat_handlers_;
+    handler_list<ack_info> ack_handlers_;
+    handler_list<resume_info> resume_handlers_;
 
 private:
     template<class F>
@@ -446,6 +462,8 @@ private:
         f(state_handlers_);
         f(reconnect_handlers_);
         f(heartbeat_handlers_);
+        f(ack_handlers_);
+        f(resume_handlers_);
         for(auto& t : type_handlers_)
             f(t.second);
     }

@@ -92,6 +92,13 @@ inline std::optional<std::string> check_request_options(client_options const& o)
     for(auto const& p : o.subprotocols)
         if(! is_http_token(p))
             return "the subprotocol '" + (breaks_header_line(p) ? std::string("?") : p) + "' is not an HTTP token";
+    if((o.delivery.acks || o.delivery.resume) && o.format != message_format::json)
+        return std::string("acknowledged delivery and resume need message_format::json");
+    if(o.delivery.resume && (o.delivery.since_param.empty() ||
+        ! std::all_of(o.delivery.since_param.begin(), o.delivery.since_param.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+        })))
+        return std::string("delivery.since_param is not a query parameter name ([A-Za-z0-9_.-]+)");
     return std::nullopt;
 }
 

@@ -14,6 +14,12 @@
 #include <boost/beast/websocket/ssl.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/url/parse.hpp>
+#include <boost/json.hpp>
+
+#include "server/ledger.hpp"
+
+#include <charconv>
+#include <future>
 
 #include <condition_variable>
 #include <deque>
@@ -53,6 +59,34 @@ struct test_server::impl
     std::vector<std::shared_ptr<session_base>> silent_sessions;
     std::optional<net::ssl::context> ssl_ctx;
     std::vector<std::shared_ptr<tcp::socket>> silent; // never_upgrade sockets
+    chatlink_server::ledger ledger{10000}; // delivery: server thread only
+    std::size_t drops_left = 0;         // drop_before_ack
+    std::size_t connections = 0;        // delivery: opened so far
+    std::vector<std::string> stored_copy; // under mtx: ledger's history
+
+    // Store a chat (server thread); deliver_pending() then delivers it to
+    // every open session, after the sender's acknowledgement.
+    std::string store_and_deliver_later(boost::json::object msg, std::string const& from)
+    {
+        msg.erase("cid");
+        msg["from"] = from;
+        auto const& st = ledger.store(std::move(msg), from, "all");
+        std::string text = st.text;
+        record([&] { stored_copy.push_back(text); });
+        pending.push_back(text);
+        return text;
+    }
+
+    void deliver_pending()
+    {
+        for(auto const& text : pending)
+            for(auto& w : sessions)
+                if(auto s = w.lock())
+                    if(s->open)
+                        s->send(text, false);
+        pending.clear();
+    }
+    std::vector<std::string> pending;
 
     template<class F>
     void record(F&& f)
@@ -86,6 +120,9 @@ struct test_server::impl
         http::request<http::string_body> req;
         std::deque<std::pair<std::string, bool>> outbox;
         bool writing = false;
+        std::string user = "anon";          // delivery: the token
+        std::optional<std::int64_t> since;  // delivery: resume from this id
+        bool withhold_acks = false;
 
         template<class... Args>
         session(impl& s, tcp::socket sock, Args&... args) : srv(s), ws(std::move(sock), args...) {}
@@ -125,8 +162,20 @@ struct test_server::impl
             auto u = boost::urls::parse_origin_form(target);
             if(u)
                 for(auto p : u->params())
+                {
                     if(p.key == "token")
                         token = std::string(p.value);
+                    else if(p.key == "since")
+                    {
+                        std::string const v(p.value);
+                        std::int64_t n = -1;
+                        auto const r = std::from_chars(v.data(), v.data() + v.size(), n);
+                        if(r.ec == std::errc() && r.ptr == v.data() + v.size())
+                            since = n;
+                    }
+                }
+            if(token && ! token->empty())
+                user = *token;
             srv.record([&] {
                 srv.targets.push_back(target);
                 if(token)
@@ -168,6 +217,8 @@ struct test_server::impl
                 else if(kind == websocket::frame_type::pong)
                     srv.record([&] { ++srv.pongs; });
             });
+            if(srv.opts.delivery)
+                start_delivery();
             srv.sessions.push_back(this->shared_from_this());
             srv.record([] {});
             if(srv.opts.close_after_open)
@@ -201,11 +252,98 @@ struct test_server::impl
             buffer.consume(buffer.size());
             bool const binary = ! ws.got_text();
             srv.record([&] { srv.received.push_back(text); });
-            if(srv.opts.answer_pings && ! binary && text == R"({"type":"ping"})")
+            if(srv.opts.delivery && ! binary)
+            {
+                if(! deliver(text))
+                    return; // dropped
+            }
+            else if(srv.opts.answer_pings && ! binary && text == R"({"type":"ping"})")
                 send(R"({"type":"pong"})", false);
             else if(srv.opts.echo)
                 send(std::move(text), binary);
             do_read();
+        }
+
+        // A resuming client: the answer, the replay, before any live message.
+        void start_delivery()
+        {
+            withhold_acks = srv.connections++ < srv.opts.withhold_acks_connections;
+            if(! since)
+                return;
+            auto const r = srv.ledger.since(user, *since);
+            boost::json::object answer{{"type", "resume"}, {"since", *since}, {"ok", r.ok}};
+            if(! r.ok)
+                answer["last"] = r.last;
+            send(boost::json::serialize(answer), false);
+            if(srv.opts.replay_overlap && r.ok)
+                for(auto const& m : srv.ledger.since(user, std::max<std::int64_t>(0, *since - 2)).messages)
+                    if(boost::json::parse(m).as_object().at("id").as_int64() <= *since)
+                        send(m, false);
+            for(auto const& m : r.messages)
+                send(m, false);
+            if(srv.opts.replay_overlap && ! r.messages.empty())
+                send(r.messages.back(), false);
+        }
+
+        // A text message under the Delivery extension; false when the
+        // connection was dropped instead of answering.
+        bool deliver(std::string const& text)
+        {
+            error_code ec;
+            auto v = boost::json::parse(text, ec);
+            if(ec || ! v.is_object())
+                return send(R"({"type":"error","error":"bad_message"})", false), true;
+            auto& o = v.as_object();
+            auto const* t = o.if_contains("type");
+            std::string const type = t && t->is_string() ? std::string(t->get_string()) : std::string();
+            if(type == "ping")
+                return send(R"({"type":"pong"})", false), true;
+            std::string cid;
+            if(auto const* c = o.if_contains("cid"); c && c->is_string())
+                cid = std::string(c->get_string());
+            if(! cid.empty())
+                if(auto again = srv.ledger.answered(user, cid))
+                {
+                    if(! withhold_acks)
+                        send(*again, false);
+                    return true;
+                }
+            std::string answer;
+            if(type == "chat")
+            {
+                auto stored = srv.store_and_deliver_later(o, user);
+                auto const id = boost::json::parse(stored).as_object().at("id").as_int64();
+                if(! cid.empty())
+                    answer = boost::json::serialize(boost::json::object{{"type", "ack"}, {"cid", cid}, {"id", id}});
+                if(! answer.empty())
+                    srv.ledger.answer(user, cid, answer);
+                if(! cid.empty() && srv.drops_left > 0)
+                {
+                    --srv.drops_left;
+                    open = false;
+                    drop(true);
+                    srv.record([] {});
+                    srv.deliver_pending();
+                    return false;
+                }
+                if(! answer.empty() && ! withhold_acks)
+                {
+                    send(answer, false);
+                    if(srv.opts.duplicate_acks)
+                        send(answer, false);
+                }
+                srv.deliver_pending();
+                return true;
+            }
+            boost::json::object err{{"type", "error"}, {"error", "unknown_type"}};
+            if(! cid.empty())
+            {
+                err["cid"] = cid;
+                answer = boost::json::serialize(err);
+                srv.ledger.answer(user, cid, answer);
+            }
+            send(boost::json::serialize(err), false);
+            return true;
         }
 
         // End TCP without a close frame: FIN, or RST (linger 0).
@@ -307,6 +445,8 @@ test_server::test_server(server_options opts)
     : impl_(std::make_shared<impl>())
 {
     impl_->opts = std::move(opts);
+    impl_->ledger = chatlink_server::ledger(impl_->opts.history_capacity);
+    impl_->drops_left = impl_->opts.drop_before_ack;
     if(! impl_->opts.tls_cert_pem.empty())
     {
         impl_->ssl_ctx.emplace(net::ssl::context::tls_server);
@@ -352,6 +492,7 @@ CHATLINK_TEST_OBSERVE(tcp_accepted, accepted)
 CHATLINK_TEST_OBSERVE(sni_names, sni)
 CHATLINK_TEST_OBSERVE(write_errors, write_errors)
 CHATLINK_TEST_OBSERVE(pongs, pongs)
+CHATLINK_TEST_OBSERVE(stored, stored_copy)
 #undef CHATLINK_TEST_OBSERVE
 
 std::size_t test_server::open_sessions() const
@@ -371,6 +512,21 @@ std::size_t test_server::open_sessions() const
     std::unique_lock<std::mutex> lock(done_mtx);
     done_cv.wait_for(lock, std::chrono::seconds(5), [&] { return done; });
     return n;
+}
+
+std::int64_t test_server::store(std::string text)
+{
+    auto id = std::make_shared<std::promise<std::int64_t>>();
+    auto f = id->get_future();
+    net::post(impl_->ioc, [i = impl_.get(), text = std::move(text), id] {
+        auto stored = i->store_and_deliver_later(
+            boost::json::object{{"type", "chat"}, {"to", "all"}, {"text", text}}, "server");
+        i->deliver_pending();
+        id->set_value(boost::json::parse(stored).as_object().at("id").as_int64());
+    });
+    if(f.wait_for(std::chrono::seconds(5)) != std::future_status::ready)
+        return -1;
+    return f.get();
 }
 
 void test_server::send_all(std::string payload, bool binary)

@@ -44,6 +44,29 @@ struct server_options
     /// Serve wss:// with this certificate chain and key (PEM); empty: ws://.
     std::string tls_cert_pem;
     std::string tls_key_pem;
+
+    /// Speak PROTOCOL.md's Delivery extension, as chatlink-server does (with
+    /// its ledger, examples/server/ledger.hpp): a chat is stored with an id
+    /// and delivered to every open session; a message with a cid is
+    /// processed once per token and acknowledged (again, the same way, when
+    /// sent again); other types are refused with an error carrying the cid;
+    /// since=N gets a resume answer and the replay. Instead of echo.
+    bool delivery = false;
+    /// Delivery: messages kept in the history (the rest is forgotten).
+    std::size_t history_capacity = 10000;
+    /// Delivery: on the first `drop_before_ack` messages with a new cid,
+    /// process (store) the message, then drop the connection (RST) instead
+    /// of acknowledging it.
+    std::size_t drop_before_ack = 0;
+    /// Delivery: on the first `withhold_acks_connections` connections,
+    /// process messages but never acknowledge them (pings are answered).
+    std::size_t withhold_acks_connections = 0;
+    /// Delivery: send every acknowledgement twice.
+    bool duplicate_acks = false;
+    /// Delivery: a resuming client is also sent, before the replay, the
+    /// stored messages at and below its since (overlap), and after it the
+    /// replay's last message again (as if it had also come live).
+    bool replay_overlap = false;
 };
 
 class test_server
@@ -67,6 +90,11 @@ public:
     std::vector<std::string> sni_names() const; ///< SNI host names asked for (TLS)
     std::size_t open_sessions() const;
     std::size_t pongs() const; ///< WebSocket pong frames received
+    /// Delivery: the stored messages (JSON, with their ids), in id order.
+    std::vector<std::string> stored() const;
+    /// Delivery: store a chat message from "server" to everyone and
+    /// deliver it to every open session (none need be open). Returns its id.
+    std::int64_t store(std::string text);
     /// Why each message the server began could not be finished: aborted by
     /// its own closing handshake, or a client that reset the connection.
     std::vector<boost::system::error_code> write_errors() const;

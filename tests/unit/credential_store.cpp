@@ -10,6 +10,8 @@
 #include <boost/json.hpp>
 #include <boost/system/system_error.hpp>
 
+#include "support/temp_dir.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <chrono>
@@ -24,23 +26,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-namespace {
+using chatlink_test::temp_dir;
 
-struct temp_dir
-{
-    std::string path;
-    temp_dir()
-    {
-        char t[] = "/tmp/chatlink-store-XXXXXX";
-        REQUIRE(::mkdtemp(t) != nullptr);
-        path = t;
-    }
-    ~temp_dir()
-    {
-        std::string cmd = "rm -rf '" + path + "'";
-        if(std::system(cmd.c_str()) != 0) {}
-    }
-};
+namespace {
 
 std::string slurp(std::string const& path)
 {

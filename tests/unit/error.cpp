@@ -23,3 +23,18 @@ TEST_CASE("error codes carry the chatlink category and stable names", "[error]")
     CHECK(ec == chatlink::error::auth_rejected);
     CHECK(ec != chatlink::error::invalid_url);
 }
+
+TEST_CASE("the delivery errors have stable names and conditions", "[error]")
+{
+    using chatlink::error;
+    using chatlink::condition;
+    CHECK(chatlink::error_name(error::ack_timeout) == "ack_timeout");
+    CHECK(chatlink::error_name(error::server_rejected) == "server_rejected");
+    CHECK(chatlink::error_name(error::delivery_unknown) == "delivery_unknown");
+    CHECK(chatlink::error_name(error::request_timeout) == "request_timeout");
+    // A broken connection is worth retrying; a refused message is not.
+    CHECK(chatlink::error_code(error::ack_timeout) == condition::transient);
+    CHECK(chatlink::error_code(error::server_rejected) == condition::fatal);
+    CHECK(chatlink::error_code(error::delivery_unknown) == condition::transient);
+    CHECK(chatlink::error_code(error::request_timeout) == condition::transient);
+}

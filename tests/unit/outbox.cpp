@@ -235,3 +235,149 @@ TEST_CASE("outbox: refusals while idle complete at once when nothing earlier is 
     CHECK(r.done[0].second == chatlink::error::not_connected);
     CHECK(r.done[1].second == boost::asio::error::operation_aborted);
 }
+
+//------------------------------------------------------------------------------
+// Acknowledged delivery (issue 15)
+
+namespace {
+
+box::ack_mark awaits(std::string cid)
+{
+    box::ack_mark a;
+    a.cid = std::move(cid);
+    a.await_ack = true;
+    return a;
+}
+
+} // namespace
+
+TEST_CASE("outbox: an acked send completes on its ack, not on its write, and a duplicate ack finds nothing", "[outbox][acks]")
+{
+    box b(10, 1000);
+    recorder r;
+    box::work w;
+    b.push("a", r.make(0), mode::write, w, false, awaits("c.1"));
+    b.push("b", r.make(1), mode::write, w); // not acknowledged
+    r.run(w);
+    write_front(b, r);
+    CHECK(r.done.empty());
+    CHECK(b.unacked() == 1);
+    write_front(b, r);
+    CHECK(r.done.empty()); // written, but after the unacked one
+    box::work a;
+    CHECK(b.acknowledge("c.1", {}, a));
+    r.run(a);
+    REQUIRE(r.done.size() == 2);
+    CHECK(r.done[0].first == 0);
+    CHECK(r.done[1].first == 1);
+    box::work again;
+    CHECK_FALSE(b.acknowledge("c.1", {}, again));
+    CHECK(again.completions.empty());
+    CHECK(b.outstanding() == 0);
+}
+
+TEST_CASE("outbox: unacked sends go back to the held ones in call order when the connection ends", "[outbox][acks]")
+{
+    box b(10, 1000);
+    recorder r;
+    box::work w;
+    b.push("a", r.make(0), mode::write, w, false, awaits("c.1"));
+    b.push("b", r.make(1), mode::write, w, false, awaits("c.2"));
+    b.push("c", r.make(2), mode::write, w, false, awaits("c.3"));
+    r.run(w);
+    write_front(b, r);
+    write_front(b, r);
+    b.push("d", r.make(3), mode::hold, w, false, awaits("c.4"));
+    CHECK(b.hold_unsent() == 2); // a and b were written
+    CHECK(b.held() == 4);
+    CHECK(b.unacked() == 0);
+    box::work f;
+    b.flush_held(f);
+    std::vector<std::string> order;
+    while(b.has_unwritten())
+    {
+        order.push_back(b.front().text);
+        CHECK(b.front().cid == "c." + std::to_string(order.size()));
+        write_front(b, r);
+    }
+    CHECK(order == std::vector<std::string>{"a", "b", "c", "d"});
+    for(char const* cid : {"c.1", "c.2", "c.3", "c.4"})
+    {
+        box::work a;
+        CHECK(b.acknowledge(cid, {}, a));
+        r.run(a);
+    }
+    REQUIRE(r.done.size() == 4);
+    for(int i = 0; i < 4; ++i)
+    {
+        CHECK(r.done[i].first == i);
+        CHECK_FALSE(r.done[i].second);
+    }
+}
+
+TEST_CASE("outbox: max_unacked holds writes back, and an ack opens the window", "[outbox][acks]")
+{
+    box b(10, 1000, 2);
+    recorder r;
+    box::work w;
+    for(int i = 0; i < 3; ++i)
+        b.push("m", r.make(i), mode::write, w, false, awaits("c." + std::to_string(i)));
+    r.run(w);
+    b.start_write();
+    CHECK(b.more_behind_front()); // the next may follow at once
+    box::work w1;
+    b.write_done({}, 1, std::nullopt, 0, w1);
+    b.start_write();
+    CHECK_FALSE(b.more_behind_front()); // the third would wait for an ack: no cork
+    box::work w2;
+    b.write_done({}, 1, std::nullopt, 0, w2);
+    CHECK_FALSE(b.has_unwritten()); // two out: the third waits
+    box::work a;
+    CHECK(b.acknowledge("c.0", {}, a));
+    CHECK(a.write_next);
+    CHECK(b.has_unwritten());
+}
+
+TEST_CASE("outbox: a refused cid completes with its error, and abort completes written ones as delivery_unknown", "[outbox][acks]")
+{
+    box b(10, 1000);
+    recorder r;
+    box::work w;
+    b.push("a", r.make(0), mode::write, w, false, awaits("c.1"));
+    b.push("b", r.make(1), mode::write, w, false, awaits("c.2"));
+    b.push("c", r.make(2), mode::write, w, false, awaits("c.3"));
+    r.run(w);
+    write_front(b, r);
+    write_front(b, r);
+    box::work x;
+    CHECK(b.acknowledge("c.1", chatlink::error::server_rejected, x));
+    r.run(x);
+    box::work ab;
+    b.abort(boost::asio::error::operation_aborted, ab);
+    r.run(ab);
+    REQUIRE(r.done.size() == 3);
+    CHECK(r.done[0].second == chatlink::error::server_rejected);
+    CHECK(r.done[1].second == chatlink::error::delivery_unknown); // written, no ack
+    CHECK(r.done[2].second == boost::asio::error::operation_aborted); // never written
+}
+
+TEST_CASE("outbox: an acked write lost with its connection is held again, not completed", "[outbox][acks]")
+{
+    box b(10, 1000);
+    recorder r;
+    box::work w;
+    b.push("a", r.make(0), mode::write, w, false, awaits("c.1"));
+    b.push("b", r.make(1), mode::write, w, false, awaits("c.2"));
+    r.run(w);
+    b.start_write();
+    CHECK(b.writing_awaits_ack());
+    b.hold_unsent(); // the connection ended under the write: b is held
+    box::work lost;
+    b.write_done(chatlink::error::connection_lost, 0, std::nullopt, 0, lost);
+    r.run(lost);
+    CHECK(r.done.empty());
+    CHECK(b.held() == 2);
+    box::work f;
+    b.flush_held(f);
+    CHECK(b.front().text == "a");
+}

@@ -11,6 +11,7 @@
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
 #include <cstdint>
@@ -24,6 +25,7 @@ namespace detail {
 
 using connect_handler = net::any_completion_handler<void(error_code)>;
 using send_handler = net::any_completion_handler<void(error_code, std::size_t)>;
+using request_handler = net::any_completion_handler<void(error_code, boost::json::value)>;
 
 // The interface the public client talks to. The implementation, which holds
 // the Beast stream, is compiled inside the library (src/detail/session.hpp).
@@ -38,6 +40,7 @@ public:
     virtual void async_connect(std::string token, connect_handler h) = 0;
     virtual void async_send(std::string text, send_handler h) = 0;
     virtual void async_send_binary(std::string bytes, send_handler h) = 0;
+    virtual void async_request(boost::json::object msg, request_handler h) = 0;
     virtual void close(std::uint16_t code, std::string reason) = 0;
     virtual void async_close(std::uint16_t code, std::string reason, connect_handler h) = 0;
     virtual void start() = 0;
@@ -55,6 +58,8 @@ public:
     virtual std::uint64_t add_state_handler(std::function<void(chatlink::state)> f) = 0;
     virtual std::uint64_t add_reconnect_handler(std::function<void(reconnect_info const&)> f) = 0;
     virtual std::uint64_t add_heartbeat_handler(std::function<void(std::chrono::microseconds)> f) = 0;
+    virtual std::uint64_t add_ack_handler(std::function<void(ack_info const&)> f) = 0;
+    virtual std::uint64_t add_resume_handler(std::function<void(resume_info const&)> f) = 0;
     virtual void remove_handler(std::uint64_t id) noexcept = 0;
     virtual bool has_handler(std::uint64_t id) const noexcept = 0;
 
