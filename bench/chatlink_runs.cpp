@@ -14,6 +14,8 @@
 #include <boost/asio/post.hpp>
 
 #include <atomic>
+#include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -123,6 +125,73 @@ run_result chatlink_pipelined(std::size_t n, bool other_backend)
     c.connect("bench");
     ioc.run_for(std::chrono::seconds(60));
     return finish_run(n, t_start, t_end, lat, error, received == n);
+}
+
+run_result chatlink_delivery(std::size_t n, std::size_t window, bool acks)
+{
+    net::io_context ioc{1};
+    auto server = start_echo(ioc);
+    auto o = options(server.ws_port);
+    o.delivery.acks = acks;
+    o.delivery.max_unacked = window;
+    chatlink::client c(ioc, o);
+    std::size_t const warm = window == 1 ? n / 10 : 0;
+    std::size_t sent = 0, done = 0;
+    std::vector<std::int64_t> lat;
+    lat.reserve(n);
+    std::deque<clock::time_point> in_flight; // send times, in order
+    clock::time_point t_start = clock::now(), t_end;
+    std::string error;
+
+    std::function<void()> one_done;
+    auto send_one = [&] {
+        ++sent;
+        in_flight.push_back(clock::now());
+        if(! acks)
+            return c.send(message());
+        c.async_send(message(), [&](error_code ec, std::size_t) {
+            if(ec)
+            {
+                if(error.empty())
+                    error = chatlink::error_name(ec);
+                return ioc.stop();
+            }
+            one_done();
+        });
+    };
+    one_done = [&] {
+        auto const now = clock::now();
+        if(++done > warm)
+            lat.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(now - in_flight.front()).count());
+        in_flight.pop_front();
+        if(done == warm)
+            t_start = now;
+        if(done == warm + n)
+        {
+            t_end = now;
+            return c.close();
+        }
+        if(sent < warm + n)
+            send_one();
+    };
+    c.on_open([&] {
+        t_start = clock::now();
+        for(std::size_t i = 0; i < window && sent < warm + n; ++i)
+            send_one();
+    });
+    c.on_message([&](boost::json::value const&) {
+        if(! acks)
+            one_done();
+    });
+    c.on_error([&](error_code ec) {
+        if(error.empty())
+            error = chatlink::error_name(ec);
+        ioc.stop();
+    });
+    c.on_close([&](chatlink::close_info const&) { ioc.stop(); });
+    c.connect("bench");
+    ioc.run_for(std::chrono::seconds(60));
+    return finish_run(n, t_start, t_end, lat, error, done == warm + n);
 }
 
 //------------------------------------------------------------------------------

@@ -4,8 +4,10 @@
 //
 // The benchmarks' peer, on the io_context it is given (one thread):
 // - a WebSocket echo server: every text message comes back as it came,
-//   except {"type":"ping"}, which is answered with {"type":"pong"}; replies
-//   that queue up are written together (see ws_session);
+//   except {"type":"ping"}, which is answered with {"type":"pong"}, and a
+//   message that begins with a cid (chatlink's acknowledged delivery), which
+//   is answered with {"type":"ack","cid":...}; replies that queue up are
+//   written together (see ws_session);
 // - a plain TCP echo server on a second port, for the floor under any
 //   WebSocket client.
 // Both listen on 127.0.0.1. The throughput runs put it on the client's own
@@ -26,6 +28,7 @@
 #include <cstring>
 #include <deque>
 #include <string>
+#include <string_view>
 #include <memory>
 #include <type_traits>
 
@@ -125,8 +128,23 @@ private:
         auto const data = buf_.data();
         bool const is_ping = data.size() == sizeof(ping) - 1 &&
             std::memcmp(data.data(), ping, data.size()) == 0;
+        static constexpr char cid_head[] = R"({"cid":")";
+        bool const has_cid = data.size() > sizeof(cid_head) - 1 &&
+            std::memcmp(data.data(), cid_head, sizeof(cid_head) - 1) == 0;
         if(is_ping)
             out_.push_back({std::string(pong, sizeof(pong) - 1), true});
+        else if(has_cid)
+        {
+            // Acknowledged delivery (PROTOCOL.md): chatlink puts the cid
+            // first; the answer is the ack, not the echo.
+            std::string_view const rest(static_cast<char const*>(data.data()) + sizeof(cid_head) - 1,
+                data.size() - (sizeof(cid_head) - 1));
+            auto const cid = rest.substr(0, rest.find('"'));
+            std::string ack = R"({"type":"ack","cid":")";
+            ack.append(cid.data(), cid.size());
+            ack += "\"}";
+            out_.push_back({std::move(ack), true});
+        }
         else
             out_.push_back({std::string(static_cast<char const*>(data.data()), data.size()), ws_.got_text()});
         buf_.consume(buf_.size());

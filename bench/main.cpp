@@ -8,8 +8,12 @@
 //
 //   chatlink-bench [--smoke] [--runs N] [--count N] [--pipe-count N]
 //                  [--idle K[,K...]] [--idle-seconds S] [--idle-rounds N] [--storm K]
-//                  [--no-compile] [--out DIR]
+//                  [--no-compile] [--out DIR] [--only chatlink|acks|beast]
 //
+// --only limits the throughput part to the rows of one kind (the defaults
+// against the other-backend options; acks off against acks on; raw Beast),
+// alternating their order every round; the idle and storm parts still run
+// (--idle and --storm set their size).
 // It starts chatlink-bench-server (and chatlink-bench-wspp) from its own
 // directory, on 127.0.0.1, and stops them by PID. --smoke is a short run that
 // checks every part works (ctest runs it); its figures mean nothing.
@@ -151,6 +155,17 @@ std::vector<client_row> throughput(settings const& s)
         {"websocketpp + JSON", {}, {}},
         {"plain TCP", {}, {}},
         {"chatlink, other-backend options", {}, {}},
+        {"chatlink, acks off, window 100", {}, {}},
+        {"chatlink, acks on, window 100", {}, {}},
+    };
+    // Issue 15: the same client with acknowledged delivery off and on; the
+    // sequential column is round trips (one in flight), the pipelined one
+    // windowed throughput (at most delivery_window in flight).
+    constexpr std::size_t delivery_window = 100;
+    auto delivery = [&](bool acks) {
+        auto& row = rows[acks ? 8 : 7];
+        row.seq.add(chatlink_delivery(s.count, 1, acks));
+        row.pipe.add(chatlink_delivery(s.pipe_count, delivery_window, acks));
     };
     for(int round = 0; round < s.runs; ++round)
     {
@@ -165,6 +180,12 @@ std::vector<client_row> throughput(settings const& s)
                     rows[other ? 6 : 0].seq.add(chatlink_sequential(s.count, other));
                 for(bool other : {other_first, ! other_first})
                     rows[other ? 6 : 0].pipe.add(chatlink_pipelined(s.pipe_count, other));
+            }
+            else if(s.only == "acks")
+            {
+                bool const on_first = round % 2 != 0;
+                delivery(on_first);
+                delivery(! on_first);
             }
             else if(s.only == "beast")
             {
@@ -184,6 +205,8 @@ std::vector<client_row> throughput(settings const& s)
             [&] { rows[4].seq.add(wspp("seq", s.count, true)); },
             [&] { rows[5].seq.add(tcp_sequential(s.count)); },
             [&] { rows[6].seq.add(chatlink_sequential(s.count, true)); },
+            [&] { rows[7].seq.add(chatlink_delivery(s.count, 1, false)); },
+            [&] { rows[8].seq.add(chatlink_delivery(s.count, 1, true)); },
         };
         std::vector<std::function<void()>> pipe{
             [&] { rows[0].pipe.add(chatlink_pipelined(s.pipe_count)); },
@@ -193,6 +216,8 @@ std::vector<client_row> throughput(settings const& s)
             [&] { rows[4].pipe.add(wspp("pipe", s.pipe_count, true)); },
             [&] { rows[5].pipe.add(tcp_pipelined(s.pipe_count)); },
             [&] { rows[6].pipe.add(chatlink_pipelined(s.pipe_count, true)); },
+            [&] { rows[7].pipe.add(chatlink_delivery(s.pipe_count, delivery_window, false)); },
+            [&] { rows[8].pipe.add(chatlink_delivery(s.pipe_count, delivery_window, true)); },
         };
         for(std::size_t i = 0; i < seq.size(); ++i)
             seq[(i + static_cast<std::size_t>(round)) % seq.size()]();
@@ -405,6 +430,12 @@ int run(settings const& s)
     auto const* other = by["chatlink, other-backend options"];
     rep.check("sequential, other-backend options / defaults", med(other->seq.rate) / cl_seq, 0.98, true);
     rep.check("pipelined, other-backend options / defaults", med(other->pipe.rate) / cl_pipe, 0.98, true);
+    // Issue 15: acknowledged delivery costs at most 10% of round trips and
+    // of windowed throughput, against the same client with acks off.
+    auto const* acks_off = by["chatlink, acks off, window 100"];
+    auto const* acks_on = by["chatlink, acks on, window 100"];
+    rep.check("round trips, acks on / acks off", med(acks_on->seq.rate) / med(acks_off->seq.rate), 0.9, true);
+    rep.check("windowed throughput, acks on / acks off", med(acks_on->pipe.rate) / med(acks_off->pipe.rate), 0.9, true);
 
     if(! s.idle_k.empty())
     {

@@ -45,6 +45,10 @@ run_result tcp_pipelined(std::size_t n);
 // frame heartbeat (issue 14), against the same echo server.
 run_result chatlink_sequential(std::size_t n, bool other_backend = false);
 run_result chatlink_pipelined(std::size_t n, bool other_backend = false);
+// Delivery (issue 15): n messages, at most `window` in flight (1: round
+// trips, after n / 10 unmeasured ones). Acks off: a message's echo releases
+// the next; acks on: its send's completion, on the server's ack.
+run_result chatlink_delivery(std::size_t n, std::size_t window, bool acks);
 
 // Idle scale: k connected clients in this process, heartbeat on.
 struct idle_result

@@ -59,6 +59,16 @@ struct delivery_options
     */
     bool resume = false;
 
+    /** With `resume`: the id to resume from while no higher one is known
+        (nothing delivered yet, nothing higher in the store). 0 asks for the
+        server's whole history on the first connection; the last id the app
+        already has (from a history it fetched by other means) asks for what
+        came after it. Empty: the first connection sends no `since=`, and
+        the server replays nothing (PROTOCOL.md) until a message with an id
+        has been delivered.
+    */
+    std::optional<std::uint64_t> resume_from;
+
     /// The query parameter that carries the resume id.
     std::string since_param = "since";
 

@@ -129,16 +129,40 @@ class session
 
     // Delivery (PROTOCOL.md): cids, requests awaiting replies, the resume
     // id; a timer each for the ack bound, request deadlines, store writes.
-    cid_maker cids_;
-    boost::json::parser send_parser_;
-    request_table<request_handler> requests_;
-    watermark mark_;
-    timer_type ack_timer_;
-    timer_type request_timer_;
-    timer_type persist_timer_;
-    bool ack_timer_armed_ = false;
-    bool request_timer_armed_ = false;
-    bool persist_armed_ = false;
+    // Made only for a client that uses it (an option, or a request): an
+    // idle connection without it costs no more than before.
+    struct delivery_state
+    {
+        cid_maker cids;
+        boost::json::parser send_parser;
+        request_table<request_handler> requests;
+        watermark mark;
+        timer_type ack_timer;
+        timer_type request_timer;
+        timer_type persist_timer;
+        bool ack_timer_armed = false;
+        bool request_timer_armed = false;
+        bool persist_armed = false;
+
+        delivery_state(strand_type const& strand, client_options const& o)
+            : cids(o.delivery.cid_prefix)
+            , send_parser(boost::json::storage_ptr(), json_parse_options(o))
+            , ack_timer(strand)
+            , request_timer(strand)
+            , persist_timer(strand)
+        {
+            if(o.delivery.resume && o.delivery.resume_from)
+                mark.load(std::to_string(*o.delivery.resume_from));
+        }
+    };
+    std::unique_ptr<delivery_state> delivery_;
+
+    delivery_state& ds()
+    {
+        if(! delivery_)
+            delivery_ = std::make_unique<delivery_state>(strand_, opts_);
+        return *delivery_;
+    }
 
     // Where the token comes from: a fixed one (connect), or the store (start).
     std::optional<std::string> fixed_token_;
@@ -170,12 +194,9 @@ public:
         , buffer_(opts_.max_message_size + read_buffer_slack)
         , parser_(boost::json::storage_ptr(), json_parse_options(opts_))
         , outbox_(opts_.max_queued, opts_.max_send_queue_bytes, opts_.delivery.max_unacked)
-        , cids_(opts_.delivery.cid_prefix)
-        , send_parser_(boost::json::storage_ptr(), json_parse_options(opts_))
-        , ack_timer_(strand_)
-        , request_timer_(strand_)
-        , persist_timer_(strand_)
     {
+        if(opts_.delivery.acks || opts_.delivery.resume)
+            ds();
     }
 
 private:
@@ -289,10 +310,10 @@ private:
             bool const in_header = opts_.token_in == token_placement::header;
             authorization_ = in_header ? opts_.token_scheme + " " + *token : std::string();
             ep_ = make_endpoint(opts_.url, *token, opts_.path, in_header ? std::string_view() : opts_.token_param, ec);
-            if(! ec && opts_.delivery.resume && mark_.since())
+            if(! ec && opts_.delivery.resume && ds().mark.since())
             {
                 // Resume from the highest id delivered (PROTOCOL.md).
-                std::string const q = opts_.delivery.since_param + "=" + std::to_string(*mark_.since());
+                std::string const q = opts_.delivery.since_param + "=" + std::to_string(*ds().mark.since());
                 char const sep = ep_.target.find('?') == std::string::npos ? '?' : '&';
                 ep_.target += sep + q;
                 ep_.redacted += (ep_.redacted.find('?') == std::string::npos ? '?' : '&') + q;
@@ -811,7 +832,8 @@ private:
         stagger_timer_.cancel();
         connect_timer_.cancel();
         heartbeat_timer_.cancel();
-        ack_timer_.cancel();
+        if(delivery_)
+            delivery_->ack_timer.cancel();
         set_state(chatlink::state::stopped);
         work w;
         outbox_.abort(held_result, w);
@@ -1074,7 +1096,8 @@ private:
         apply(w);
         heartbeat_timer_.cancel();
         connect_timer_.cancel(); // the closing handshake's bound
-        ack_timer_.cancel();
+        if(delivery_)
+            delivery_->ack_timer.cancel();
         persist_watermark(true);
 
         auto const& peer = ws_->reason();
@@ -1170,7 +1193,7 @@ private:
 
     bool delivery_active() const noexcept
     {
-        return opts_.delivery.acks || opts_.delivery.resume || ! requests_.empty();
+        return delivery_ && (opts_.delivery.acks || opts_.delivery.resume || ! delivery_->requests.empty());
     }
 
     // A Delivery message is handled here; true when it is not for on_message.
@@ -1179,7 +1202,7 @@ private:
         auto const in = classify(v.get_object(), type);
         auto const& d = opts_.delivery;
         bool const reply = in.k == inbound::kind::ack || in.k == inbound::kind::error;
-        if(! in.cid.empty() && ((d.acks && reply) || ! requests_.empty()))
+        if(! in.cid.empty() && ((d.acks && reply) || ! ds().requests.empty()))
         {
             error_code const ec = in.k == inbound::kind::error ? error_code(error::server_rejected) : error_code();
             work w;
@@ -1210,7 +1233,7 @@ private:
             {
                 log(log_level::warning, "the server's history does not reach back to " + std::to_string(in.since) +
                     ": messages up to " + std::to_string(*in.last) + " are not replayed");
-                mark_.gap(*in.last);
+                ds().mark.gap(*in.last);
                 persist_watermark(false);
             }
             emit(resume_handlers_, r);
@@ -1219,13 +1242,13 @@ private:
         if(in.k != inbound::kind::other || ! in.id || *in.id < 0)
             return false;
         auto const id = static_cast<std::uint64_t>(*in.id);
-        if(! mark_.fresh(id))
+        if(! ds().mark.fresh(id))
         {
             bump(duplicates_dropped_, 1);
             return true;
         }
         this->emit_message(v, type);
-        mark_.delivered(id);
+        ds().mark.delivered(id);
         persist_watermark(false);
         return true;
     }
@@ -1237,7 +1260,7 @@ private:
             cid = std::string(c->get_string());
         else
         {
-            cid = cids_.next();
+            cid = ds().cids.next();
             msg["cid"] = cid;
         }
         using mode = typename outbox_type::mode;
@@ -1247,7 +1270,7 @@ private:
             error_code const ec = detached_ ? error_code(net::error::operation_aborted) : error_code(error::not_connected);
             return complete(std::move(h), ec, boost::json::value());
         }
-        if(! requests_.add(cid, h, clock::now() + bounded(opts_.delivery.request_timeout)))
+        if(! ds().requests.add(cid, h, clock::now() + bounded(opts_.delivery.request_timeout)))
         {
             log(log_level::error, "a request with cid " + cid + " is already pending");
             note_detail(error::invalid_option, "a request with cid " + cid + " is already pending");
@@ -1271,31 +1294,31 @@ private:
     // Complete the request with this cid, if one is pending.
     bool answer_request(std::string_view cid, error_code ec, boost::json::value const& reply)
     {
-        auto r = requests_.take(cid);
+        auto r = ds().requests.take(cid);
         if(! r)
             return false;
         complete(std::move(*r), ec, reply);
-        if(requests_.empty())
-            request_timer_.cancel(); // nothing left to bound
+        if(ds().requests.empty())
+            ds().request_timer.cancel(); // nothing left to bound
         return true;
     }
 
     void arm_request_timer()
     {
-        if(request_timer_armed_)
+        if(ds().request_timer_armed)
             return;
-        auto const next = requests_.next_deadline();
+        auto const next = ds().requests.next_deadline();
         if(! next)
             return;
-        request_timer_armed_ = true;
-        request_timer_.expires_at(*next);
-        request_timer_.async_wait([self = this->shared_from_this()](error_code) { self->on_request_timer(); });
+        ds().request_timer_armed = true;
+        ds().request_timer.expires_at(*next);
+        ds().request_timer.async_wait([self = this->shared_from_this()](error_code) { self->on_request_timer(); });
     }
 
     void on_request_timer()
     {
-        request_timer_armed_ = false;
-        for(auto& h : requests_.expire(clock::now()))
+        ds().request_timer_armed = false;
+        for(auto& h : ds().requests.expire(clock::now()))
             complete(std::move(h), error_code(error::request_timeout), boost::json::value());
         arm_request_timer();
     }
@@ -1303,22 +1326,24 @@ private:
     // The client stops: every pending request completes with `ec`.
     void end_requests(error_code ec)
     {
-        for(auto& h : requests_.take_all())
+        if(! delivery_)
+            return;
+        for(auto& h : ds().requests.take_all())
             complete(std::move(h), ec, boost::json::value());
-        request_timer_.cancel();
+        ds().request_timer.cancel();
     }
 
     void arm_ack_timer(clock::time_point at)
     {
-        ack_timer_armed_ = true;
-        ack_timer_.expires_at(at);
-        ack_timer_.async_wait(bind(&session::on_ack_timer));
+        ds().ack_timer_armed = true;
+        ds().ack_timer.expires_at(at);
+        ds().ack_timer.async_wait(bind(&session::on_ack_timer));
     }
 
     // The oldest unacked message's bound: passed, the connection is broken.
     void on_ack_timer(std::uint64_t gen, error_code ec)
     {
-        ack_timer_armed_ = false;
+        ds().ack_timer_armed = false;
         if(ec || gen != gen_ || state_ != chatlink::state::open)
             return;
         auto const oldest = outbox_.oldest_unacked();
@@ -1345,8 +1370,8 @@ private:
                 watermark stored;
                 if(! stored.load(*v))
                     log(log_level::warning, "the '" + opts_.delivery.resume_key + "' entry is not an id: ignored");
-                else if(stored.since() && mark_.fresh(*stored.since()))
-                    mark_.load(*v);
+                else if(stored.since() && ds().mark.fresh(*stored.since()))
+                    ds().mark.load(*v);
             }
         }
         catch(std::exception const& e)
@@ -1362,19 +1387,19 @@ private:
         if(! opts_.delivery.resume || ! opts_.store)
             return;
         if(force)
-            persist_timer_.cancel();
+            ds().persist_timer.cancel();
         auto const now = clock::now();
-        auto const due = mark_.write_due(now);
+        auto const due = ds().mark.write_due(now);
         if(! due)
             return;
         if(! force && *due > now)
         {
-            if(! persist_armed_)
+            if(! ds().persist_armed)
             {
-                persist_armed_ = true;
-                persist_timer_.expires_at(*due);
-                persist_timer_.async_wait([self = this->shared_from_this()](error_code ec) {
-                    self->persist_armed_ = false;
+                ds().persist_armed = true;
+                ds().persist_timer.expires_at(*due);
+                ds().persist_timer.async_wait([self = this->shared_from_this()](error_code ec) {
+                    self->ds().persist_armed = false;
                     if(! ec)
                         self->persist_watermark(false);
                 });
@@ -1383,13 +1408,13 @@ private:
         }
         try
         {
-            opts_.store->set(opts_.delivery.resume_key, mark_.text());
+            opts_.store->set(opts_.delivery.resume_key, ds().mark.text());
         }
         catch(std::exception const& e)
         {
             log(log_level::warning, std::string("cannot write the resume id: ") + e.what());
         }
-        mark_.wrote(now); // a failed write is not retried before the next id
+        ds().mark.wrote(now); // a failed write is not retried before the next id
     }
 
     //--------------------------------------------------------------------------
@@ -1406,7 +1431,7 @@ private:
         typename outbox_type::ack_mark mark;
         if(opts_.delivery.acks && ! binary && m != mode::aborted && m != mode::not_connected)
         {
-            mark.cid = stamp_cid(text, send_parser_, opts_.type_field, cids_).cid;
+            mark.cid = stamp_cid(text, ds().send_parser, opts_.type_field, ds().cids).cid;
             mark.await_ack = ! mark.cid.empty();
         }
         work w;
@@ -1431,7 +1456,7 @@ private:
         if(opts_.delivery.acks)
         {
             unacked_.store(outbox_.unacked(), std::memory_order_relaxed);
-            if(! ack_timer_armed_ && outbox_.unacked() && state_ == chatlink::state::open)
+            if(! ds().ack_timer_armed && outbox_.unacked() && state_ == chatlink::state::open)
                 arm_ack_timer(*outbox_.oldest_unacked() + opts_.delivery.ack_timeout);
         }
     }

@@ -21,7 +21,24 @@
 // duplicate, no send left without a completion, and RSS at the end is within
 // 25% (or 8 MB) of RSS after the first minute.
 //
+// With --delivery (PROTOCOL.md's Delivery extension, issue 15) messages go
+// both ways, and nothing may be lost or duplicated in either:
+//   - the clients send with acknowledged delivery: the server processes each
+//     (client, cid) once and acks it; a message not acked when its
+//     connection drops is sent again by the client (the server counts the
+//     copies it saw on the wire, and what it processed);
+//   - the server sends each client one stored message (an id) per interval,
+//     live when the client is connected, and replays what it missed when it
+//     reconnects with since= (resume); the clients count what reached the
+//     application.
+// At the end the clients stop, the server stops sending and dropping
+// (SIGUSR1), every send must complete with success (the ack) and every
+// stored message must reach its client; then the counts are compared:
+// processed once, not processed (lost), processed twice, delivered to the
+// app once, never, twice. Exit status 0 when all are once.
+//
 //   chatlink-soak [--clients K] [--seconds S] [--interval-ms I] [--drop-every-ms D] [--drop-fraction F]
+//                 [--delivery]
 //
 #include <chatlink/chatlink.hpp>
 
@@ -32,6 +49,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/json.hpp>
 
@@ -48,10 +66,12 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
+namespace http = beast::http;
 namespace websocket = beast::websocket;
 using tcp = net::ip::tcp;
 using clk = std::chrono::steady_clock;
@@ -68,7 +88,28 @@ struct settings
     double drop_fraction = 0.1;
     unsigned short port = 0;
     std::string out; // server: where to write the arrival counts
+    bool delivery = false;
 };
+
+// The value of `key=` in a request target's query ("" if none).
+std::string query_value(std::string const& target, std::string const& key)
+{
+    auto const q = target.find('?');
+    if(q == std::string::npos)
+        return {};
+    std::size_t pos = q + 1;
+    while(pos < target.size())
+    {
+        auto amp = target.find('&', pos);
+        if(amp == std::string::npos)
+            amp = target.size();
+        auto const kv = target.substr(pos, amp - pos);
+        if(kv.rfind(key + "=", 0) == 0)
+            return kv.substr(key.size() + 1);
+        pos = amp + 1;
+    }
+    return {};
+}
 
 std::size_t rss_bytes()
 {
@@ -107,6 +148,20 @@ struct server
     std::vector<std::vector<std::uint8_t>> arrivals;
     std::size_t drops = 0;
 
+    // --delivery: what each client (user "u<c>") was sent, the cids it
+    // processed, the copies it saw on the wire.
+    struct stored
+    {
+        std::int64_t id;
+        std::string text;
+    };
+    std::vector<std::vector<stored>> history;            // per client, ids increasing
+    std::vector<std::unordered_set<std::string>> cids;   // per client, processed
+    std::vector<std::vector<std::uint8_t>> wire;         // copies seen, per message
+    std::int64_t next_id = 1;
+    bool quiet = false;                                  // SIGUSR1: no more drops or sends
+    net::steady_timer gen_timer{ioc};
+
     struct session : std::enable_shared_from_this<session>
     {
         server& srv;
@@ -114,17 +169,52 @@ struct server
         beast::flat_buffer buf;
         std::deque<std::string> out;
         bool open = false;
+        http::request<http::string_body> req;
+        std::size_t client = ~std::size_t(0); // --delivery: whose connection
 
         session(server& s, tcp::socket sock) : srv(s), ws(std::move(sock)) {}
 
         void start()
         {
-            ws.async_accept([self = shared_from_this()](beast::error_code ec) {
+            if(! srv.st.delivery)
+                return ws.async_accept([self = shared_from_this()](beast::error_code ec) {
+                    if(ec)
+                        return;
+                    self->open = true;
+                    self->read();
+                });
+            http::async_read(ws.next_layer(), buf, req, [self = shared_from_this()](beast::error_code ec, std::size_t) {
                 if(ec)
                     return;
-                self->open = true;
-                self->read();
+                self->ws.async_accept(self->req, [self](beast::error_code ec) {
+                    if(ec)
+                        return;
+                    self->open = true;
+                    self->on_delivery_open();
+                    self->read();
+                });
             });
+        }
+
+        // The client's user ("u<c>") and since=: the resume answer and the
+        // replay, before any live message (one thread: nothing overtakes).
+        void on_delivery_open()
+        {
+            std::string const target(req.target());
+            auto const user = query_value(target, "token");
+            if(user.size() < 2 || user[0] != 'u')
+                return;
+            client = std::stoul(user.substr(1));
+            if(client >= srv.history.size())
+                return;
+            auto const since = query_value(target, "since");
+            if(since.empty())
+                return;
+            std::int64_t const n = std::stoll(since);
+            send(R"({"type":"resume","since":)" + since + R"(,"ok":true})");
+            for(auto const& m : srv.history[client])
+                if(m.id > n)
+                    send(m.text);
         }
 
         void read()
@@ -162,6 +252,23 @@ struct server
             auto& a = srv.arrivals[c];
             if(a.size() <= n)
                 a.resize(n + 1, 0);
+            if(srv.st.delivery)
+            {
+                // Once per cid: a copy sent again is counted on the wire
+                // and answered with the same ack, not processed.
+                auto const* cid = o.if_contains("cid");
+                if(! cid || ! cid->is_string())
+                    return;
+                auto& w = srv.wire[c];
+                if(w.size() <= n)
+                    w.resize(n + 1, 0);
+                if(w[n] < 255)
+                    ++w[n];
+                std::string const id(cid->get_string());
+                if(srv.cids[c].insert(id).second && a[n] < 255)
+                    ++a[n];
+                return send(R"({"type":"ack","cid":")" + id + R"("})");
+            }
             if(a[n] < 255)
                 ++a[n];
         }
@@ -213,7 +320,7 @@ struct server
     {
         drop_timer.expires_after(st.drop_every);
         drop_timer.async_wait([this](beast::error_code ec) {
-            if(ec)
+            if(ec || quiet)
                 return;
             std::bernoulli_distribution pick(st.drop_fraction);
             std::vector<std::weak_ptr<session>> alive;
@@ -232,9 +339,40 @@ struct server
         });
     }
 
+    // --delivery: one stored message per client per interval, sent at once
+    // to its open connection (if any).
+    void generate()
+    {
+        gen_timer.expires_after(st.interval);
+        gen_timer.async_wait([this](beast::error_code ec) {
+            if(ec || quiet)
+                return;
+            std::vector<std::shared_ptr<session>> open_by_client(st.clients);
+            for(auto& w : sessions)
+                if(auto s = w.lock(); s && s->open && s->client < st.clients)
+                    open_by_client[s->client] = s;
+            for(std::size_t c = 0; c < st.clients; ++c)
+            {
+                auto const k = history[c].size();
+                std::string text = R"({"type":"chat","from":"server","k":)" + std::to_string(k) +
+                    R"(,"id":)" + std::to_string(next_id) + "}";
+                history[c].push_back({next_id++, text});
+                if(open_by_client[c])
+                    open_by_client[c]->send(std::move(text));
+            }
+            generate();
+        });
+    }
+
     int run()
     {
         arrivals.resize(st.clients);
+        if(st.delivery)
+        {
+            history.resize(st.clients);
+            cids.resize(st.clients);
+            wire.resize(st.clients);
+        }
         tcp::endpoint ep(net::ip::make_address("127.0.0.1"), st.port);
         acceptor.open(ep.protocol());
         acceptor.set_option(net::socket_base::reuse_address(true));
@@ -244,15 +382,44 @@ struct server
         std::fflush(stdout);
         accept();
         schedule_drops();
+        if(st.delivery)
+            generate();
+        net::signal_set quiet_signal(ioc, SIGUSR1);
+        quiet_signal.async_wait([this](beast::error_code ec, int) {
+            if(ec)
+                return;
+            // No more drops and no more messages: write how many each
+            // client was sent, so that the clients know when they have all.
+            quiet = true;
+            drop_timer.cancel();
+            gen_timer.cancel();
+            std::ofstream f(st.out + ".sent", std::ios::binary | std::ios::trunc);
+            for(auto const& h : history)
+            {
+                std::uint64_t const n = h.size();
+                f.write(reinterpret_cast<char const*>(&n), sizeof n);
+            }
+            f.close();
+            std::printf("quiet\n");
+            std::fflush(stdout);
+        });
         net::signal_set signals(ioc, SIGTERM, SIGINT);
         signals.async_wait([this](beast::error_code, int) {
             // Stop dropping, write the counts, exit.
             std::ofstream f(st.out, std::ios::binary | std::ios::trunc);
-            for(auto const& a : arrivals)
+            for(std::size_t c = 0; c < arrivals.size(); ++c)
             {
+                auto const& a = arrivals[c];
                 std::uint64_t const n = a.size();
                 f.write(reinterpret_cast<char const*>(&n), sizeof n);
                 f.write(reinterpret_cast<char const*>(a.data()), static_cast<std::streamsize>(a.size()));
+                // --delivery: the copies seen on the wire, as long as `a`.
+                if(st.delivery)
+                {
+                    auto w = wire[c];
+                    w.resize(a.size(), 0);
+                    f.write(reinterpret_cast<char const*>(w.data()), static_cast<std::streamsize>(w.size()));
+                }
             }
             f.close();
             std::printf("done drops=%zu\n", drops);
@@ -277,6 +444,8 @@ struct soak
     std::vector<std::unique_ptr<net::steady_timer>> timers;
     std::vector<std::vector<std::uint8_t>> status; // per client, per message
     std::map<std::string, std::size_t> errors;     // send completions by error
+    std::vector<std::vector<std::uint8_t>> received; // --delivery: per client, per k: deliveries
+    std::size_t received_distinct = 0;
     std::size_t attempted = 0, ok = 0, failed = 0, opens = 0, closes = 0;
     bool sending = true;
     std::mt19937 rng{42};
@@ -316,9 +485,13 @@ struct soak
     {
         raise_file_limit();
         auto const out = "/tmp/chatlink-soak-" + std::to_string(::getpid()) + ".bin";
-        chatlink_test::child_process srv({self_path(), "--server", "--clients", std::to_string(st.clients),
+        std::vector<std::string> args{self_path(), "--server", "--clients", std::to_string(st.clients),
+            "--interval-ms", std::to_string(st.interval.count()),
             "--drop-every-ms", std::to_string(st.drop_every.count()),
-            "--drop-fraction", std::to_string(st.drop_fraction), "--out", out});
+            "--drop-fraction", std::to_string(st.drop_fraction), "--out", out};
+        if(st.delivery)
+            args.push_back("--delivery");
+        chatlink_test::child_process srv(args);
         auto const line = srv.read_line(10s);
         if(line.rfind("port ", 0) != 0)
         {
@@ -336,10 +509,30 @@ struct soak
             o.heartbeat.interval = 5s;
             o.reconnect = chatlink::exponential_backoff(100ms, 3s);
             o.reconnect_reset_after = 1s;
+            o.delivery.acks = st.delivery;
+            o.delivery.resume = st.delivery;
+            o.delivery.resume_from = 0; // the first connection asks for everything
             clients.push_back(std::make_unique<chatlink::client>(ioc, o));
             clients.back()->on_open([this] { ++opens; });
             clients.back()->on_close([this](chatlink::close_info const&) { ++closes; });
-            clients.back()->connect("soak");
+            if(st.delivery)
+            {
+                received.emplace_back();
+                clients.back()->on_message([this, c](boost::json::value const& v) {
+                    auto const* k = v.get_object().if_contains("k");
+                    if(! k)
+                        return;
+                    auto const i = static_cast<std::size_t>(k->to_number<std::int64_t>());
+                    auto& r = received[c];
+                    if(r.size() <= i)
+                        r.resize(i + 1, 0);
+                    if(r[i] == 0)
+                        ++received_distinct;
+                    if(r[i] < 255)
+                        ++r[i];
+                });
+            }
+            clients.back()->connect(st.delivery ? "u" + std::to_string(c) : std::string("soak"));
             timers.push_back(std::make_unique<net::steady_timer>(ioc));
             timers.back()->expires_after(std::chrono::milliseconds(offset(rng)));
             timers.back()->async_wait([this, c](boost::system::error_code ec) {
@@ -358,8 +551,9 @@ struct soak
             for(auto& c : clients)
                 open_now += c->state() == chatlink::state::open;
             std::printf("{\"t\":%.0f,\"rss_mb\":%.1f,\"open\":%zu,\"opens\":%zu,\"closes\":%zu,"
-                        "\"attempted\":%zu,\"ok\":%zu,\"failed\":%zu}\n",
-                t, static_cast<double>(rss) / 1e6, open_now, opens, closes, attempted, ok, failed);
+                        "\"attempted\":%zu,\"ok\":%zu,\"failed\":%zu,\"received\":%zu}\n",
+                t, static_cast<double>(rss) / 1e6, open_now, opens, closes, attempted, ok, failed,
+                received_distinct);
             std::fflush(stdout);
             return rss;
         };
@@ -376,7 +570,33 @@ struct soak
         sending = false;
         for(auto& t : timers)
             t->cancel();
-        ioc.run_for(3s);
+        std::vector<std::uint64_t> sent_to; // --delivery: what the server sent each client
+        std::uint64_t sent_total = 0;
+        if(st.delivery)
+        {
+            // The server stops dropping and sending; every send must be
+            // acked and every stored message delivered (bounded: 120 s).
+            ::kill(srv.pid(), SIGUSR1);
+            if(srv.read_line(10s) != "quiet")
+            {
+                std::fprintf(stderr, "the server did not go quiet\n");
+                return 2;
+            }
+            std::ifstream sf(out + ".sent", std::ios::binary);
+            sent_to.resize(st.clients);
+            for(auto& n : sent_to)
+            {
+                sf.read(reinterpret_cast<char*>(&n), sizeof n);
+                sent_total += n;
+            }
+            std::remove((out + ".sent").c_str());
+            auto const until = clk::now() + 120s;
+            while(clk::now() < until && (ok + failed < attempted || received_distinct < sent_total))
+                ioc.run_for(100ms);
+            report(std::chrono::duration<double>(clk::now() - t0).count());
+        }
+        else
+            ioc.run_for(3s);
         for(auto& c : clients)
             c->close();
         auto const deadline = clk::now() + 30s;
@@ -388,12 +608,32 @@ struct soak
         std::ifstream f(out, std::ios::binary);
         std::size_t once = 0, dup = 0, lost_after_error = 0, lost_after_ok = 0, never_completed = 0;
         std::size_t received_after_error = 0;
+        std::size_t resent_on_wire = 0;             // --delivery: messages the server saw more than once
+        std::size_t in_once = 0, in_never = 0, in_twice = 0; // --delivery: server to client
         for(std::size_t c = 0; c < st.clients; ++c)
         {
             std::uint64_t n = 0;
             f.read(reinterpret_cast<char*>(&n), sizeof n);
             std::vector<std::uint8_t> got(static_cast<std::size_t>(n));
             f.read(reinterpret_cast<char*>(got.data()), static_cast<std::streamsize>(n));
+            if(st.delivery)
+            {
+                std::vector<std::uint8_t> wire(static_cast<std::size_t>(n));
+                f.read(reinterpret_cast<char*>(wire.data()), static_cast<std::streamsize>(n));
+                for(auto w : wire)
+                    resent_on_wire += w > 1 ? 1 : 0;
+                auto r = received[c];
+                r.resize(std::max<std::size_t>(r.size(), static_cast<std::size_t>(sent_to[c])), 0);
+                for(std::size_t k = 0; k < r.size(); ++k)
+                {
+                    if(r[k] == 1)
+                        ++in_once;
+                    else if(r[k] == 0)
+                        ++in_never;
+                    else
+                        ++in_twice;
+                }
+            }
             for(std::size_t i = 0; i < status[c].size(); ++i)
             {
                 auto const arrived = i < got.size() ? got[i] : 0;
@@ -429,6 +669,25 @@ struct soak
             static_cast<double>(rss_end) / 1e6, opens);
         for(auto const& [name, count] : errors)
             std::printf("{\"send_error\":\"%s\",\"count\":%zu}\n", name.c_str(), count);
+        if(st.delivery)
+        {
+            std::uint64_t resent = 0, dropped = 0;
+            for(auto& c : clients)
+            {
+                resent += c->stats().messages_resent;
+                dropped += c->stats().duplicates_dropped;
+            }
+            std::printf("{\"delivery\":true,\"client_to_server_lost\":%zu,\"client_to_server_duplicated\":%zu,"
+                        "\"sent_again_by_clients\":%llu,\"seen_twice_on_the_wire\":%zu,"
+                        "\"server_to_client_sent\":%llu,\"delivered_once\":%zu,\"delivered_never\":%zu,"
+                        "\"delivered_twice\":%zu,\"duplicates_dropped_by_resume\":%llu}\n",
+                lost_after_ok + lost_after_error, dup, static_cast<unsigned long long>(resent), resent_on_wire,
+                static_cast<unsigned long long>(sent_total), in_once, in_never, in_twice,
+                static_cast<unsigned long long>(dropped));
+            bool const nothing_lost = lost_after_ok == 0 && lost_after_error == 0 && failed == 0 &&
+                in_never == 0 && in_twice == 0;
+            return dup == 0 && never_completed == 0 && nothing_lost && flat ? 0 : 1;
+        }
         return dup == 0 && never_completed == 0 && flat ? 0 : 1;
     }
 };
@@ -466,11 +725,13 @@ int main(int argc, char** argv)
             st.port = static_cast<unsigned short>(std::stoul(value()));
         else if(a == "--out")
             st.out = value();
+        else if(a == "--delivery")
+            st.delivery = true;
         else
         {
             std::fprintf(stderr,
                 "usage: chatlink-soak [--clients K] [--seconds S] [--interval-ms I] "
-                "[--drop-every-ms D] [--drop-fraction F]\n");
+                "[--drop-every-ms D] [--drop-fraction F] [--delivery]\n");
             return 2;
         }
     }

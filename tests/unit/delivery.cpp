@@ -496,3 +496,23 @@ TEST_CASE("requests: no reply within the request timeout, or no connection, comp
     c.close();
     CHECK(chatlink_test::drain(ioc, 5s));
 }
+
+TEST_CASE("resume: resume_from 0 asks for the whole history on the first connection", "[delivery][resume]")
+{
+    test_server srv(delivering());
+    srv.store("before1"); // stored before the client ever connected
+    srv.store("before2");
+    boost::asio::io_context ioc;
+    auto o = chatlink_test::quiet_options(srv.url());
+    o.delivery.resume = true;
+    o.delivery.resume_from = 0;
+    chatlink::client c(ioc, o);
+    seen s;
+    s.attach(c);
+    chatlink_test::open(ioc, c);
+    REQUIRE(run_until(ioc, [&] { return s.messages.size() == 2; }));
+    CHECK(s.chat_texts() == std::vector<std::string>{"before1", "before2"});
+    CHECK(srv.targets().at(0).find("since=0") != std::string::npos);
+    REQUIRE(s.resumes.size() == 1);
+    CHECK(s.resumes[0].ok);
+}
