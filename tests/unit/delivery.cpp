@@ -267,7 +267,7 @@ TEST_CASE("acks: sends beyond max_unacked wait, then all complete in order", "[d
     boost::asio::io_context ioc;
     auto o = acked(srv.url());
     o.delivery.max_unacked = 2;
-    o.delivery.ack_timeout = 400ms;
+    o.delivery.ack_timeout = 2s; // long enough to look at the first connection under load
     chatlink::client c(ioc, o);
     chatlink_test::open(ioc, c);
 
@@ -315,7 +315,7 @@ TEST_CASE("resume: a new connection replays what was missed, in order, each mess
     boost::asio::io_context ioc;
     auto o = chatlink_test::quiet_options(srv.url());
     o.delivery.resume = true;
-    o.reconnect = chatlink::fixed_delay(300ms);
+    o.reconnect = chatlink::fixed_delay(60s); // reconnect_now() below
     chatlink::client c(ioc, o);
     seen s;
     s.attach(c);
@@ -329,6 +329,7 @@ TEST_CASE("resume: a new connection replays what was missed, in order, each mess
     REQUIRE(run_until(ioc, [&] { return c.state() == chatlink::state::waiting; }));
     srv.store("m3"); // while the client is away
     srv.store("m4");
+    c.reconnect_now();
     REQUIRE(run_until(ioc, [&] { return s.messages.size() == 4; }));
     srv.store("m5"); // live
     REQUIRE(run_until(ioc, [&] { return s.messages.size() == 5; }));
@@ -356,7 +357,7 @@ TEST_CASE("resume: a history that does not reach back is reported, and delivery 
     boost::asio::io_context ioc;
     auto o = chatlink_test::quiet_options(srv.url());
     o.delivery.resume = true;
-    o.reconnect = chatlink::fixed_delay(300ms);
+    o.reconnect = chatlink::fixed_delay(60s); // reconnect_now() below
     chatlink::client c(ioc, o);
     seen s;
     s.attach(c);
@@ -369,6 +370,7 @@ TEST_CASE("resume: a history that does not reach back is reported, and delivery 
     srv.store("m2"); // forgotten: the history keeps two
     srv.store("m3");
     srv.store("m4");
+    c.reconnect_now();
     REQUIRE(run_until(ioc, [&] { return s.resumes.size() == 1; }));
     CHECK_FALSE(s.resumes[0].ok);
     CHECK(s.resumes[0].since == 1);
