@@ -113,6 +113,15 @@ struct completions
     }
 };
 
+// Open, and wait (bounded) until the server has the session registered:
+// the client may see the 101 before the server's accept handler has run,
+// and a message stored before that is not sent to it live.
+void open(test_server& srv, boost::asio::io_context& ioc, chatlink::client& c)
+{
+    chatlink_test::open(ioc, c);
+    REQUIRE(srv.wait_for([&] { return srv.open_sessions() > 0; }, 5s));
+}
+
 std::size_t count_of(std::vector<std::string> const& v, std::string const& needle)
 {
     std::size_t n = 0;
@@ -130,7 +139,7 @@ TEST_CASE("acks: a send completes when the server acknowledges it, and the ack g
     chatlink::client c(ioc, acked(srv.url()));
     seen s;
     s.attach(c);
-    chatlink_test::open(ioc, c);
+    open(srv, ioc, c);
 
     completions done;
     c.async_send(chat("one"), done.handler(0));
@@ -165,7 +174,7 @@ TEST_CASE("acks: a connection dropped before the ack sends the message again, an
     chatlink::client c(ioc, acked(srv.url()));
     seen s;
     s.attach(c);
-    chatlink_test::open(ioc, c);
+    open(srv, ioc, c);
 
     completions done;
     c.async_send(chat("once"), done.handler(0));
@@ -197,7 +206,7 @@ TEST_CASE("acks: a duplicate ack is harmless", "[delivery][acks]")
     chatlink::client c(ioc, acked(srv.url()));
     seen s;
     s.attach(c);
-    chatlink_test::open(ioc, c);
+    open(srv, ioc, c);
 
     completions done;
     for(int i = 0; i < 3; ++i)
@@ -224,7 +233,7 @@ TEST_CASE("acks: no ack within the ack timeout drops the connection with ack_tim
     chatlink::client c(ioc, o);
     seen s;
     s.attach(c);
-    chatlink_test::open(ioc, c);
+    open(srv, ioc, c);
 
     completions done;
     auto const before = std::chrono::steady_clock::now(); // precedes the write
@@ -246,7 +255,7 @@ TEST_CASE("acks: a message the server refuses completes with server_rejected and
     chatlink::client c(ioc, acked(srv.url()));
     seen s;
     s.attach(c);
-    chatlink_test::open(ioc, c);
+    open(srv, ioc, c);
 
     completions done;
     c.async_send(R"({"type":"nope"})", done.handler(0));
@@ -269,7 +278,7 @@ TEST_CASE("acks: sends beyond max_unacked wait, then all complete in order", "[d
     o.delivery.max_unacked = 2;
     o.delivery.ack_timeout = 2s; // long enough to look at the first connection under load
     chatlink::client c(ioc, o);
-    chatlink_test::open(ioc, c);
+    open(srv, ioc, c);
 
     std::vector<int> order;
     for(int i = 0; i < 5; ++i)
@@ -296,7 +305,7 @@ TEST_CASE("acks: close() completes unacknowledged sends with delivery_unknown", 
     auto o = acked(srv.url());
     o.delivery.ack_timeout = 10s;
     chatlink::client c(ioc, o);
-    chatlink_test::open(ioc, c);
+    open(srv, ioc, c);
 
     completions done;
     c.async_send(chat("maybe"), done.handler(0));
@@ -319,7 +328,7 @@ TEST_CASE("resume: a new connection replays what was missed, in order, each mess
     chatlink::client c(ioc, o);
     seen s;
     s.attach(c);
-    chatlink_test::open(ioc, c);
+    open(srv, ioc, c);
     CHECK(srv.targets().at(0).find("since=") == std::string::npos);
 
     srv.store("m1");
@@ -361,7 +370,7 @@ TEST_CASE("resume: a history that does not reach back is reported, and delivery 
     chatlink::client c(ioc, o);
     seen s;
     s.attach(c);
-    chatlink_test::open(ioc, c);
+    open(srv, ioc, c);
 
     srv.store("m1");
     REQUIRE(run_until(ioc, [&] { return s.messages.size() == 1; }));
@@ -393,7 +402,7 @@ TEST_CASE("resume: the id survives a new client on the same file_store", "[deliv
         chatlink::client c(ioc, o);
         seen s;
         s.attach(c);
-        chatlink_test::open(ioc, c);
+        open(srv, ioc, c);
         srv.store("a1");
         srv.store("a2");
         srv.store("a3");
@@ -412,7 +421,7 @@ TEST_CASE("resume: the id survives a new client on the same file_store", "[deliv
     chatlink::client c(ioc, o);
     seen s;
     s.attach(c);
-    chatlink_test::open(ioc, c);
+    open(srv, ioc, c);
     REQUIRE(run_until(ioc, [&] { return s.messages.size() == 1; }));
     CHECK(s.chat_texts() == std::vector<std::string>{"a4"});
     CHECK(srv.targets().back().find("since=3") != std::string::npos);
@@ -427,7 +436,7 @@ TEST_CASE("resume on, acks off: a plain server (no extension) works", "[delivery
     chatlink::client c(ioc, o);
     seen s;
     s.attach(c);
-    chatlink_test::open(ioc, c);
+    open(srv, ioc, c);
     c.send(chat("x"));
     c.send(chat("y"));
     REQUIRE(run_until(ioc, [&] { return s.messages.size() == 2; }));
@@ -447,7 +456,7 @@ TEST_CASE("requests: the reply carrying the cid completes the request, and goes 
     chatlink::client c(ioc, o);
     seen s;
     s.attach(c);
-    chatlink_test::open(ioc, c);
+    open(srv, ioc, c);
 
     std::optional<std::pair<chatlink::error_code, json::value>> r1, r2;
     c.async_request(json::object{{"type", "chat"}, {"to", "all"}, {"text", "q"}},
@@ -482,7 +491,7 @@ TEST_CASE("requests: no reply within the request timeout, or no connection, comp
     REQUIRE(run_until(ioc, [&] { return before_open.has_value(); }));
     CHECK(*before_open == chatlink::error::not_connected);
 
-    chatlink_test::open(ioc, c);
+    open(srv, ioc, c);
     std::optional<chatlink::error_code> r;
     auto const before = std::chrono::steady_clock::now();
     c.async_request(json::object{{"type", "hello"}}, [&](chatlink::error_code ec, json::value v) {
@@ -511,7 +520,7 @@ TEST_CASE("resume: resume_from 0 asks for the whole history on the first connect
     chatlink::client c(ioc, o);
     seen s;
     s.attach(c);
-    chatlink_test::open(ioc, c);
+    open(srv, ioc, c);
     REQUIRE(run_until(ioc, [&] { return s.messages.size() == 2; }));
     CHECK(s.chat_texts() == std::vector<std::string>{"before1", "before2"});
     CHECK(srv.targets().at(0).find("since=0") != std::string::npos);
