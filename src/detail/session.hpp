@@ -17,29 +17,24 @@
 #ifndef CHATLINK_DETAIL_SESSION_HPP
 #define CHATLINK_DETAIL_SESSION_HPP
 
-#include "detail/cid.hpp"
+#include "detail/attempt_plan.hpp"
 #include "detail/coalescing_stream.hpp"
 #include "detail/connection_facts.hpp"
+#include "detail/connector.hpp"
 #include "detail/fail_count.hpp"
-#include "detail/happy_eyeballs.hpp"
 #include "detail/heartbeat_schedule.hpp"
-#include "detail/inbound.hpp"
 #include "detail/outbox.hpp"
-#include "detail/proxy.hpp"
-#include "detail/request_table.hpp"
 #include "detail/retry_after.hpp"
 #include "detail/session_base.hpp"
+#include "detail/session_delivery.hpp"
 #include "detail/stream_keeper.hpp"
 #include "detail/stream_layer.hpp"
 #include "detail/teardown.hpp"
 #include "detail/upgrade_request.hpp"
-#include "detail/watermark.hpp"
 #include <chatlink/credential_store.hpp>
 #include <chatlink/error.hpp>
 #include <chatlink/url.hpp>
 
-#include <boost/asio/read_until.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json/parser.hpp>
@@ -55,13 +50,6 @@
 namespace chatlink {
 namespace detail {
 
-inline boost::json::parse_options json_parse_options(client_options const& o) noexcept
-{
-    boost::json::parse_options po;
-    po.max_depth = o.max_json_depth;
-    return po;
-}
-
 // Room in the read buffer above the message limit for frame bookkeeping.
 // The buffer is bounded too (not only read_message_max): an unbounded buffer
 // can end in std::bad_alloc thrown out of async_read.
@@ -70,16 +58,16 @@ constexpr std::size_t read_buffer_slack = 4096;
 template<class NextLayer>
 class session
     : public session_base<session<NextLayer>, typename beast::lowest_layer_type<NextLayer>::executor_type>
+    , public session_delivery<session<NextLayer>, typename beast::lowest_layer_type<NextLayer>::executor_type>
 {
     using strand_type = typename beast::lowest_layer_type<NextLayer>::executor_type;
     using base = session_base<session, strand_type>;
     friend base;
+    friend session_delivery<session, strand_type>;
     using ws_type = ws_stream<NextLayer>;
     using timer_type = net::basic_waitable_timer<std::chrono::steady_clock,
         net::wait_traits<std::chrono::steady_clock>, strand_type>;
-    using resolver_type = net::ip::basic_resolver<tcp, strand_type>;
     using layer_type = layer<NextLayer>;
-    using socket_type = typename beast::lowest_layer_type<NextLayer>::socket_type;
     using clock = std::chrono::steady_clock;
     using outbox_type = outbox<send_handler>;
     using work = typename outbox_type::work;
@@ -99,21 +87,10 @@ class session
     heartbeat_schedule heartbeat_;
     bool warned_plain_token_ = false;
     bool ping_frame_pending_ = false; // heartbeat_mode::frames
-    resolver_type resolver_;
     timer_type connect_timer_; // the connect bound, then the close bound
     timer_type retry_timer_;
-    // Happy Eyeballs: the addresses of this attempt, the sockets racing to
-    // connect (each held by its pending operation too), the next start.
-    std::vector<std::string> resolve_hosts_;
-    std::string resolve_port_;
-    std::size_t resolve_index_ = 0;
-    std::optional<proxy_config> proxy_; // this attempt's HTTP proxy
-    std::string proxy_buf_;             // the CONNECT request, then the answer
-    std::vector<tcp::endpoint> race_eps_;
-    std::vector<std::shared_ptr<socket_type>> racers_;
-    std::size_t race_next_ = 0;
-    error_code race_last_ec_;
-    timer_type stagger_timer_;
+    // This attempt's resolve, address race and proxy tunnel; none once open.
+    std::shared_ptr<connector> connector_;
     // The next ping or the liveness deadline, whichever is first.
     typename heartbeat_timer_for<strand_type>::type heartbeat_timer_;
     stream_keeper<ws_type> ws_; // the current attempt's stream, and retired ones
@@ -126,43 +103,6 @@ class session
 
     outbox_type outbox_;
     connect_handler connect_handler_;
-
-    // Delivery (PROTOCOL.md): cids, requests awaiting replies, the resume
-    // id; a timer each for the ack bound, request deadlines, store writes.
-    // Made only for a client that uses it (an option, or a request): an
-    // idle connection without it costs no more than before.
-    struct delivery_state
-    {
-        cid_maker cids;
-        boost::json::parser send_parser;
-        request_table<request_handler> requests;
-        watermark mark;
-        timer_type ack_timer;
-        timer_type request_timer;
-        timer_type persist_timer;
-        bool ack_timer_armed = false;
-        bool request_timer_armed = false;
-        bool persist_armed = false;
-
-        delivery_state(strand_type const& strand, client_options const& o)
-            : cids(o.delivery.cid_prefix)
-            , send_parser(boost::json::storage_ptr(), json_parse_options(o))
-            , ack_timer(strand)
-            , request_timer(strand)
-            , persist_timer(strand)
-        {
-            if(o.delivery.resume && o.delivery.resume_from)
-                mark.load(std::to_string(*o.delivery.resume_from));
-        }
-    };
-    std::unique_ptr<delivery_state> delivery_;
-
-    delivery_state& ds()
-    {
-        if(! delivery_)
-            delivery_ = std::make_unique<delivery_state>(strand_, opts_);
-        return *delivery_;
-    }
 
     // Where the token comes from: a fixed one (connect), or the store (start).
     std::optional<std::string> fixed_token_;
@@ -186,17 +126,14 @@ public:
         , layer_(opts_)
         , policy_(opts_.reconnect ? opts_.reconnect : fixed_delay(std::chrono::seconds(300)))
         , heartbeat_(opts_.heartbeat)
-        , resolver_(strand_)
         , connect_timer_(strand_)
         , retry_timer_(strand_)
-        , stagger_timer_(strand_)
         , heartbeat_timer_(strand_)
         , buffer_(opts_.max_message_size + read_buffer_slack)
         , parser_(boost::json::storage_ptr(), json_parse_options(opts_))
         , outbox_(opts_.max_queued, opts_.max_send_queue_bytes, opts_.delivery.max_unacked)
     {
-        if(opts_.delivery.acks || opts_.delivery.resume)
-            ds();
+        this->init_delivery();
     }
 
 private:
@@ -232,11 +169,11 @@ private:
         error_code ignored;
         if(ws_)
             beast::get_lowest_layer(*ws_).socket().close(ignored);
-        // Sockets still racing to connect: each completes, aborted; after
-        // the connect timeout the last to complete reports it, otherwise
-        // they find the attempt over (a new generation) and do nothing.
-        for(auto& r : racers_)
-            r->close(ignored);
+        // The connect steps under way complete, aborted: after the connect
+        // timeout the first reports it, otherwise they find the attempt over
+        // (a new generation) and do nothing.
+        if(connector_)
+            connector_->cancel();
     }
 
     //--------------------------------------------------------------------------
@@ -265,7 +202,7 @@ private:
 
     void begin()
     {
-        load_watermark();
+        this->load_watermark();
         stop_requested_ = false;
         retry_ = 0;
         attempts_ = 0;
@@ -292,75 +229,20 @@ private:
     {
         error_code ec;
         auto token = current_token(ec);
+        auto plan = ec ? attempt_plan{} : plan_attempt(opts_, *token, this->resume_since(), layer_type::secure);
         if(! ec)
-        {
-            auto bad = check_request_options(opts_);
-            if(! bad && opts_.token_in == token_placement::header)
-                bad = check_header_token(*token);
-            if(bad)
-            {
-                log(log_level::error, "cannot connect: " + *bad);
-                note_detail(error::invalid_option, *bad);
-                set_state(chatlink::state::connecting);
-                return fail_attempt_before_io(error::invalid_option);
-            }
-        }
-        if(! ec)
-        {
-            bool const in_header = opts_.token_in == token_placement::header;
-            authorization_ = in_header ? opts_.token_scheme + " " + *token : std::string();
-            ep_ = make_endpoint(opts_.url, *token, opts_.path, in_header ? std::string_view() : opts_.token_param, ec);
-            if(! ec && opts_.delivery.resume && ds().mark.since())
-            {
-                // Resume from the highest id delivered (PROTOCOL.md).
-                std::string const q = opts_.delivery.since_param + "=" + std::to_string(*ds().mark.since());
-                char const sep = ep_.target.find('?') == std::string::npos ? '?' : '&';
-                ep_.target += sep + q;
-                ep_.redacted += (ep_.redacted.find('?') == std::string::npos ? '?' : '&') + q;
-            }
-            if(! ec && ep_.secure != layer_type::secure)
-            {
-                // The stream type was chosen from the same URL at construction.
-                log(log_level::error, "the URL's scheme does not match this client: " + ep_.redacted);
-                ec = error::invalid_url;
-            }
-            if(ec)
-                log(log_level::error, "invalid server URL");
-        }
+            ec = plan.error;
         if(ec)
         {
+            for(auto const& [level, line] : plan.log)
+                log(level, line);
+            if(! plan.detail.empty())
+                note_detail(ec, plan.detail);
             set_state(chatlink::state::connecting);
             return fail_attempt_before_io(ec);
         }
-        // The proxy, if any: the option, or the environment (read now).
-        proxy_.reset();
-        std::string proxy_url = opts_.proxy;
-        if(proxy_url.empty() && opts_.proxy_from_environment)
-            proxy_url = proxy_from_environment(layer_type::secure, ep_.host, ep_.port);
-        if(! proxy_url.empty())
-        {
-            proxy_ = parse_proxy_url(proxy_url);
-            if(! proxy_)
-            {
-                // Not echoed: it may hold a password.
-                std::string const why = "the proxy URL is not http://[user:password@]host[:port]";
-                log(log_level::error, "cannot connect: " + why);
-                note_detail(error::invalid_option, why);
-                set_state(chatlink::state::connecting);
-                return fail_attempt_before_io(error::invalid_option);
-            }
-        }
-        if constexpr(layer_type::secure)
-        {
-            if(opts_.tls.insecure_skip_verify)
-                log(log_level::warning, "TLS certificate verification is OFF (insecure_skip_verify): " + ep_.redacted);
-        }
-        else if(! warned_plain_token_ && (opts_.token_in == token_placement::header || ! opts_.token_param.empty()) &&
-            ! is_loopback_host(ep_.host))
-        {
-            warned_plain_token_ = true;
-            log(log_level::warning, "the token is sent unencrypted (ws://) to " + ep_.host_header + "; use wss://");
-        }
+        ep_ = std::move(plan.ep);
+        authorization_ = std::move(plan.authorization);
 
         if(attempts_++ > 0)
             bump(reconnects_, 1);
@@ -376,23 +258,20 @@ private:
         ws_.reset(layer_.make(strand_));
         configure_stream();
 
-        log(log_level::info, "connecting to " + ep_.redacted + (proxy_ ? " through " + proxy_->display : std::string()));
-        if(! opts_.headers.empty())
-            log(log_level::debug, "upgrade request headers: " + describe_headers(opts_.headers));
+        if(plan.token_in_clear && ! std::exchange(warned_plain_token_, true))
+            log(log_level::warning, "the token is sent unencrypted (ws://) to " + ep_.host_header + "; use wss://");
+        for(auto const& [level, line] : plan.log)
+            log(level, line);
         connect_timer_.expires_after(opts_.connect_timeout);
         connect_timer_.async_wait(bind(&session::on_connect_timeout));
-        // Through a proxy, the proxy's addresses (the proxy resolves the
-        // server's name; connect_address is not used).
-        resolve_hosts_ = proxy_ ? std::vector<std::string>{proxy_->host}
-            : opts_.connect_address.empty() ? std::vector<std::string>{ep_.host}
-                                            : split_hosts(opts_.connect_address);
-        if(resolve_hosts_.empty())
-            resolve_hosts_.push_back(ep_.host);
-        resolve_port_ = proxy_ ? proxy_->port : ep_.port;
-        resolve_index_ = 0;
-        race_eps_.clear();
-        racers_.clear(); // an earlier attempt's, all closed
-        resolver_.async_resolve(resolve_hosts_.front(), resolve_port_, bind_io(&session::on_resolve));
+        connector_ = std::make_shared<connector>(net::any_io_executor(strand_),
+            [w = this->weak_from_this()](std::string const& line) {
+                if(auto self = w.lock())
+                    self->log(log_level::debug, line);
+            });
+        connector_->start(std::move(plan.connect), [self = this->shared_from_this(), g = gen_](error_code ec, std::string detail) {
+            self->on_tcp_connect(g, ec, std::move(detail));
+        });
     }
 
     void set_timeouts(std::chrono::milliseconds handshake)
@@ -469,151 +348,29 @@ private:
             return;
         // Cancel whatever step is under way; its completion reports the timeout.
         facts_.timed_out = true;
-        resolver_.cancel();
         close_socket();
     }
 
-    void on_resolve(std::uint64_t gen, error_code ec, tcp::resolver::results_type results)
-    {
-        if(connect_step_failed(gen, ec))
-            return;
-        for(auto const& r : results)
-            race_eps_.push_back(r.endpoint());
-        // connect_address may name several hosts: each is resolved in turn.
-        if(++resolve_index_ < resolve_hosts_.size())
-            return resolver_.async_resolve(resolve_hosts_[resolve_index_], resolve_port_, bind_io(&session::on_resolve));
-        race_eps_ = interleave_families(race_eps_);
-        if(race_eps_.size() <= 1)
-            return beast::get_lowest_layer(*ws_).async_connect(race_eps_, bind_io(&session::on_tcp_connect));
-        // Several addresses (RFC 8305): start the next attempt when the
-        // previous one fails, or connection_attempt_delay after it started;
-        // the first connection made wins. All within the connect timeout.
-        race_next_ = 0;
-        race_last_ec_ = {};
-        start_racer();
-    }
-
-    void start_racer()
-    {
-        auto sock = std::make_shared<socket_type>(strand_);
-        racers_.push_back(sock);
-        auto const& ep = race_eps_[race_next_++];
-        log(log_level::debug, "connecting to " + ep.address().to_string() + " (address " +
-            std::to_string(race_next_) + " of " + std::to_string(race_eps_.size()) + ")");
-        sock->async_connect(ep, [self = this->shared_from_this(), g = gen_, sock](error_code ec) {
-            self->on_racer_connect(g, sock, ec);
-        });
-        if(race_next_ < race_eps_.size())
-        {
-            stagger_timer_.expires_after(connection_attempt_delay);
-            stagger_timer_.async_wait(bind(&session::on_stagger));
-        }
-    }
-
-    void on_stagger(std::uint64_t gen, error_code ec)
-    {
-        if(ec || gen != gen_ || state_ != chatlink::state::connecting || facts_.timed_out)
-            return;
-        if(race_next_ < race_eps_.size())
-            start_racer();
-    }
-
-    void on_racer_connect(std::uint64_t gen, std::shared_ptr<socket_type> const& sock, error_code ec)
-    {
-        auto const it = std::find(racers_.begin(), racers_.end(), sock);
-        bool const racing = it != racers_.end();
-        if(racing)
-            racers_.erase(it);
-        if(gen != gen_ || state_ != chatlink::state::connecting || ! racing)
-        {
-            error_code ignored;
-            sock->close(ignored); // a loser, or an attempt already over
-            return;
-        }
-        if(fail_now() && ! ec)
-            ec = net::error::connection_reset; // failure injection (fail_count.hpp)
-        if(ec && ! facts_.timed_out)
-        {
-            race_last_ec_ = ec;
-            if(race_next_ < race_eps_.size())
-            {
-                stagger_timer_.cancel(); // the next one starts now
-                return start_racer();
-            }
-            if(! racers_.empty())
-                return; // others are still trying
-        }
-        if(! ec && ! facts_.timed_out)
-        {
-            // The winner: the others are closed, the stream takes its socket.
-            stagger_timer_.cancel();
-            error_code ignored;
-            for(auto& r : racers_)
-                r->close(ignored);
-            racers_.clear();
-            auto const ep = sock->remote_endpoint(ignored);
-            beast::get_lowest_layer(*ws_).socket() = std::move(*sock);
-            return on_tcp_connect(gen, ec, ep);
-        }
-        on_tcp_connect(gen, ec ? ec : race_last_ec_, {});
-    }
-
-    void on_tcp_connect(std::uint64_t gen, error_code ec, tcp::endpoint)
-    {
-        if(connect_step_failed(gen, ec))
-            return;
-        if(proxy_)
-            return start_tunnel();
-        start_tls_or_upgrade();
-    }
-
-    // Through an HTTP proxy: CONNECT host:port, then the rest through the
-    // tunnel. Both steps are bounded by the connect timer.
-    void start_tunnel()
-    {
-        std::string const host = ep_.host.find(':') != std::string::npos ? "[" + ep_.host + "]" : ep_.host;
-        proxy_buf_ = connect_request(*proxy_, host + ":" + ep_.port, opts_.user_agent);
-        net::async_write(beast::get_lowest_layer(*ws_), net::buffer(proxy_buf_), bind_io(&session::on_tunnel_asked));
-    }
-
-    void on_tunnel_asked(std::uint64_t gen, error_code ec, std::size_t)
-    {
-        if(connect_step_failed(gen, ec))
-            return;
-        proxy_buf_.clear();
-        net::async_read_until(beast::get_lowest_layer(*ws_),
-            net::dynamic_buffer(proxy_buf_, opts_.max_upgrade_header_bytes), "\r\n\r\n",
-            bind_io(&session::on_tunnel_answer));
-    }
-
-    void on_tunnel_answer(std::uint64_t gen, error_code ec, std::size_t n)
+    // The TCP connection is made (and tunnelled): the stream takes it.
+    void on_tcp_connect(std::uint64_t gen, error_code ec, std::string detail)
     {
         if(gen != gen_ || state_ != chatlink::state::connecting)
             return;
-        auto refuse = [this](error_code e, std::string detail) {
-            log(log_level::error, "proxy " + proxy_->display + ": " + detail);
-            note_detail(e, std::move(detail));
-            fail_connect(e);
-        };
-        if(ec && ! facts_.timed_out && ec != net::error::operation_aborted)
-            return refuse(error::proxy_failed, ec == net::error::not_found
-                ? "the proxy's answer to CONNECT is over " + std::to_string(opts_.max_upgrade_header_bytes) + " bytes"
-                : "the proxy ended the connection before answering CONNECT (" + ec.message() + ")");
+        if(! detail.empty() && ! facts_.timed_out)
+        {
+            log(log_level::error, "proxy " + connector_->proxy_display() + ": " + detail);
+            note_detail(ec, std::move(detail));
+            return fail_connect(ec);
+        }
         if(connect_step_failed(gen, ec))
             return;
-        int const status = proxy_status(proxy_buf_);
-        // 407 is the standard answer; tinyproxy answers a wrong password
-        // with 401, which no server behind the proxy can have sent yet.
-        if(status == 407 || status == 401)
-            return refuse(error::proxy_auth_failed, "the proxy answered HTTP " + std::to_string(status) +
-                " (proxy authentication " + (status == 407 ? "required)" : "refused)"));
-        if(status < 200 || status > 299)
-            return refuse(error::proxy_failed, status ? "the proxy answered HTTP " + std::to_string(status)
-                                                      : std::string("the proxy's answer to CONNECT is not HTTP"));
-        if(proxy_buf_.size() > n)
-            return refuse(error::proxy_failed, "the proxy sent data before the tunnel was used");
-        proxy_buf_ = std::string();
-        log(log_level::debug, "tunnel open through " + proxy_->display);
+        auto& sock = connector_->socket();
+        error_code ignored;
+        auto const protocol = sock.local_endpoint(ignored).protocol();
+        beast::get_lowest_layer(*ws_).socket().assign(protocol, sock.release(), ec);
+        connector_.reset();
+        if(connect_step_failed(gen, ec))
+            return;
         start_tls_or_upgrade();
     }
 
@@ -723,9 +480,8 @@ private:
     {
         ++gen_; // Whatever is still pending for this attempt is now stale.
         connect_timer_.cancel();
-        stagger_timer_.cancel();
-        resolver_.cancel();
         close_socket();
+        connector_.reset();
         release_stream();
         if(ec == net::error::operation_aborted)
         {
@@ -829,17 +585,14 @@ private:
         ++wait_gen_;
         retry_hint_.reset();
         retry_timer_.cancel();
-        stagger_timer_.cancel();
         connect_timer_.cancel();
         heartbeat_timer_.cancel();
-        if(delivery_)
-            delivery_->ack_timer.cancel();
         set_state(chatlink::state::stopped);
         work w;
         outbox_.abort(held_result, w);
         apply(w);
-        end_requests(held_result);
-        persist_watermark(true);
+        this->end_requests(held_result);
+        this->end_of_connection();
         release_stream();
         // After the events of this call (on_close, on_give_up).
         this->finish_close_waiters(error_code(), true);
@@ -1008,7 +761,7 @@ private:
                 send_internal(outbox_type::kind::pong, opts_.heartbeat.pong);
         }
 
-        if(delivery_active() && consume_delivery(v, type_str))
+        if(this->delivery_active() && this->consume_delivery(v, type_str))
             return;
         this->emit_message(v, type_str);
     }
@@ -1096,9 +849,7 @@ private:
         apply(w);
         heartbeat_timer_.cancel();
         connect_timer_.cancel(); // the closing handshake's bound
-        if(delivery_)
-            delivery_->ack_timer.cancel();
-        persist_watermark(true);
+        this->end_of_connection();
 
         auto const& peer = ws_->reason();
         auto const e = facts_.end(ec, peer.code, std::string(peer.reason.data(), peer.reason.size()));
@@ -1182,239 +933,10 @@ private:
         work w;
         outbox_.abort(net::error::operation_aborted, w);
         apply(w);
-        end_requests(net::error::operation_aborted);
-        persist_watermark(true);
+        this->end_requests(net::error::operation_aborted);
+        this->persist_watermark(true);
         this->finish_close_waiters(net::error::operation_aborted, false);
         this->clear_handlers();
-    }
-
-    //--------------------------------------------------------------------------
-    // Delivery (PROTOCOL.md): acks, requests, resume
-
-    bool delivery_active() const noexcept
-    {
-        return delivery_ && (opts_.delivery.acks || opts_.delivery.resume || ! delivery_->requests.empty());
-    }
-
-    // A Delivery message is handled here; true when it is not for on_message.
-    bool consume_delivery(boost::json::value const& v, boost::json::string const* type)
-    {
-        auto const in = classify(v.get_object(), type);
-        auto const& d = opts_.delivery;
-        bool const reply = in.k == inbound::kind::ack || in.k == inbound::kind::error;
-        if(! in.cid.empty() && ((d.acks && reply) || ! ds().requests.empty()))
-        {
-            error_code const ec = in.k == inbound::kind::error ? error_code(error::server_rejected) : error_code();
-            work w;
-            bool const matched = d.acks && reply && outbox_.acknowledge(in.cid, ec, w);
-            if(matched && ec)
-            {
-                std::string const why = "the server refused message " + std::string(in.cid) + ": " +
-                    (in.error.empty() ? std::string("(no name)") : std::string(in.error));
-                log(log_level::warning, why);
-                note_detail(ec, why);
-            }
-            bool const req = answer_request(in.cid, ec, v);
-            apply(w);
-            if(matched && ! ec)
-                emit(ack_handlers_, ack_info{std::string(in.cid), in.id});
-            if(req || matched || (d.acks && in.k == inbound::kind::ack))
-                return true; // a duplicate ack is dropped too
-        }
-        if(! d.resume)
-            return false;
-        if(in.k == inbound::kind::resume)
-        {
-            resume_info r;
-            r.since = in.since;
-            r.ok = in.ok;
-            r.last = in.last;
-            if(! in.ok)
-            {
-                log(log_level::warning, "the server's history does not reach back to " + std::to_string(in.since) +
-                    ": messages up to " + std::to_string(*in.last) + " are not replayed");
-                ds().mark.gap(*in.last);
-                persist_watermark(false);
-            }
-            emit(resume_handlers_, r);
-            return true;
-        }
-        if(in.k != inbound::kind::other || ! in.id || *in.id < 0)
-            return false;
-        auto const id = static_cast<std::uint64_t>(*in.id);
-        if(! ds().mark.fresh(id))
-        {
-            bump(duplicates_dropped_, 1);
-            return true;
-        }
-        this->emit_message(v, type);
-        ds().mark.delivered(id);
-        persist_watermark(false);
-        return true;
-    }
-
-    void do_request(boost::json::object msg, request_handler h)
-    {
-        std::string cid;
-        if(auto const* c = msg.if_contains("cid"); c && c->is_string() && valid_cid(c->get_string()))
-            cid = std::string(c->get_string());
-        else
-        {
-            cid = ds().cids.next();
-            msg["cid"] = cid;
-        }
-        using mode = typename outbox_type::mode;
-        auto const s = state_.load();
-        if(detached_ || s == chatlink::state::idle || s == chatlink::state::stopped || s == chatlink::state::closing)
-        {
-            error_code const ec = detached_ ? error_code(net::error::operation_aborted) : error_code(error::not_connected);
-            return complete(std::move(h), ec, boost::json::value());
-        }
-        if(! ds().requests.add(cid, h, clock::now() + bounded(opts_.delivery.request_timeout)))
-        {
-            log(log_level::error, "a request with cid " + cid + " is already pending");
-            note_detail(error::invalid_option, "a request with cid " + cid + " is already pending");
-            return complete(std::move(h), error_code(error::invalid_option), boost::json::value());
-        }
-        arm_request_timer();
-        // The send's failure is the request's; its success awaits the reply.
-        send_handler done([w = this->weak_from_this(), cid](error_code ec, std::size_t) {
-            if(auto self = w.lock(); self && ec)
-                self->answer_request(cid, ec, boost::json::value());
-        });
-        mode const m = s == chatlink::state::open ? mode::write : mode::hold;
-        typename outbox_type::ack_mark mark;
-        mark.cid = cid;
-        mark.await_ack = opts_.delivery.acks;
-        work w;
-        outbox_.push(boost::json::serialize(msg), std::move(done), m, w, false, std::move(mark));
-        apply(w);
-    }
-
-    // Complete the request with this cid, if one is pending.
-    bool answer_request(std::string_view cid, error_code ec, boost::json::value const& reply)
-    {
-        auto r = ds().requests.take(cid);
-        if(! r)
-            return false;
-        complete(std::move(*r), ec, reply);
-        if(ds().requests.empty())
-            ds().request_timer.cancel(); // nothing left to bound
-        return true;
-    }
-
-    void arm_request_timer()
-    {
-        if(ds().request_timer_armed)
-            return;
-        auto const next = ds().requests.next_deadline();
-        if(! next)
-            return;
-        ds().request_timer_armed = true;
-        ds().request_timer.expires_at(*next);
-        ds().request_timer.async_wait([self = this->shared_from_this()](error_code) { self->on_request_timer(); });
-    }
-
-    void on_request_timer()
-    {
-        ds().request_timer_armed = false;
-        for(auto& h : ds().requests.expire(clock::now()))
-            complete(std::move(h), error_code(error::request_timeout), boost::json::value());
-        arm_request_timer();
-    }
-
-    // The client stops: every pending request completes with `ec`.
-    void end_requests(error_code ec)
-    {
-        if(! delivery_)
-            return;
-        for(auto& h : ds().requests.take_all())
-            complete(std::move(h), ec, boost::json::value());
-        ds().request_timer.cancel();
-    }
-
-    void arm_ack_timer(clock::time_point at)
-    {
-        ds().ack_timer_armed = true;
-        ds().ack_timer.expires_at(at);
-        ds().ack_timer.async_wait(bind(&session::on_ack_timer));
-    }
-
-    // The oldest unacked message's bound: passed, the connection is broken.
-    void on_ack_timer(std::uint64_t gen, error_code ec)
-    {
-        ds().ack_timer_armed = false;
-        if(ec || gen != gen_ || state_ != chatlink::state::open)
-            return;
-        auto const oldest = outbox_.oldest_unacked();
-        if(! oldest)
-            return;
-        auto const due = *oldest + opts_.delivery.ack_timeout;
-        if(clock::now() < due)
-            return arm_ack_timer(due);
-        log(log_level::warning, "no acknowledgement in " + std::to_string(opts_.delivery.ack_timeout.count()) +
-            " ms: dropping the connection");
-        facts_.ack_timed_out = true;
-        close_socket();
-    }
-
-    // The resume id kept in the store, if there is one and it is higher.
-    void load_watermark()
-    {
-        if(! opts_.delivery.resume || ! opts_.store)
-            return;
-        try
-        {
-            if(auto v = opts_.store->get(opts_.delivery.resume_key))
-            {
-                watermark stored;
-                if(! stored.load(*v))
-                    log(log_level::warning, "the '" + opts_.delivery.resume_key + "' entry is not an id: ignored");
-                else if(stored.since() && ds().mark.fresh(*stored.since()))
-                    ds().mark.load(*v);
-            }
-        }
-        catch(std::exception const& e)
-        {
-            log(log_level::warning, std::string("cannot read the resume id: ") + e.what());
-        }
-    }
-
-    // Write the resume id to the store: when due (at most once a second,
-    // else a timer), or now (`force`: a connection ended, the client stops).
-    void persist_watermark(bool force)
-    {
-        if(! opts_.delivery.resume || ! opts_.store)
-            return;
-        if(force)
-            ds().persist_timer.cancel();
-        auto const now = clock::now();
-        auto const due = ds().mark.write_due(now);
-        if(! due)
-            return;
-        if(! force && *due > now)
-        {
-            if(! ds().persist_armed)
-            {
-                ds().persist_armed = true;
-                ds().persist_timer.expires_at(*due);
-                ds().persist_timer.async_wait([self = this->shared_from_this()](error_code ec) {
-                    self->ds().persist_armed = false;
-                    if(! ec)
-                        self->persist_watermark(false);
-                });
-            }
-            return;
-        }
-        try
-        {
-            opts_.store->set(opts_.delivery.resume_key, ds().mark.text());
-        }
-        catch(std::exception const& e)
-        {
-            log(log_level::warning, std::string("cannot write the resume id: ") + e.what());
-        }
-        ds().mark.wrote(now); // a failed write is not retried before the next id
     }
 
     //--------------------------------------------------------------------------
@@ -1428,12 +950,7 @@ private:
             : s == chatlink::state::open ? mode::write
             : s == chatlink::state::connecting || s == chatlink::state::waiting ? mode::hold
             : mode::not_connected;
-        typename outbox_type::ack_mark mark;
-        if(opts_.delivery.acks && ! binary && m != mode::aborted && m != mode::not_connected)
-        {
-            mark.cid = stamp_cid(text, ds().send_parser, opts_.type_field, ds().cids).cid;
-            mark.await_ack = ! mark.cid.empty();
-        }
+        auto mark = this->mark_for_ack(text, binary, m);
         work w;
         outbox_.push(std::move(text), std::move(h), m, w, binary, std::move(mark));
         apply(w);
@@ -1453,12 +970,7 @@ private:
         // A completion above may have started the next write already.
         if(w.write_next && ! outbox_.writing() && outbox_.has_unwritten() && state_ == chatlink::state::open)
             do_write();
-        if(opts_.delivery.acks)
-        {
-            unacked_.store(outbox_.unacked(), std::memory_order_relaxed);
-            if(! ds().ack_timer_armed && outbox_.unacked() && state_ == chatlink::state::open)
-                arm_ack_timer(*outbox_.oldest_unacked() + opts_.delivery.ack_timeout);
-        }
+        this->after_apply();
     }
 
     void do_write()

@@ -50,11 +50,6 @@ struct layer<tcp_stream_on<Strand>>
     }
 };
 
-inline bool is_loopback_host(std::string const& host)
-{
-    return host == "localhost" || host.rfind("127.", 0) == 0 || host == "::1";
-}
-
 } // namespace detail
 } // namespace chatlink
 
