@@ -12,6 +12,7 @@
 #include <chatlink/reconnect_policy.hpp>
 
 #include "support/client_helpers.hpp"
+#include "support/log_lines.hpp"
 #include "support/raw_server.hpp"
 #include "support/test_server.hpp"
 #include "support/run.hpp"
@@ -29,35 +30,13 @@
 #include <vector>
 
 using namespace std::chrono_literals;
+using chatlink_test::log_lines;
 using chatlink_test::raw_conn;
 using chatlink_test::raw_server;
 
 namespace {
 
 using chatlink_test::quiet_options;
-
-// Every log line, at every level.
-struct log_lines
-{
-    std::mutex mtx;
-    std::vector<std::string> lines;
-
-    void attach(chatlink::client_options& o)
-    {
-        o.logger = [this](chatlink::log_level, std::string_view text) {
-            std::lock_guard<std::mutex> lock(mtx);
-            lines.emplace_back(text);
-        };
-    }
-    bool any_contains(std::string const& s)
-    {
-        std::lock_guard<std::mutex> lock(mtx);
-        for(auto const& l : lines)
-            if(l.find(s) != std::string::npos)
-                return true;
-        return false;
-    }
-};
 
 // A server that records the request, then answers with 101 and `extra`.
 struct recording_server

@@ -13,6 +13,7 @@
 #include "detail/proxy.hpp"
 
 #include "support/client_helpers.hpp"
+#include "support/log_lines.hpp"
 #include "support/raw_server.hpp"
 #include "support/run.hpp"
 #include "support/test_pki.hpp"
@@ -31,6 +32,7 @@
 #include <vector>
 
 using namespace std::chrono_literals;
+using chatlink_test::log_lines;
 using chatlink_test::raw_conn;
 using chatlink_test::raw_server;
 
@@ -88,22 +90,6 @@ struct test_proxy
     {
         std::lock_guard<std::mutex> lock(mtx);
         return requests;
-    }
-};
-
-struct log_lines
-{
-    std::vector<std::string> lines;
-    void attach(chatlink::client_options& o)
-    {
-        o.logger = [this](chatlink::log_level, std::string_view t) { lines.emplace_back(t); };
-    }
-    bool any_contains(std::string const& s) const
-    {
-        for(auto const& l : lines)
-            if(l.find(s) != std::string::npos)
-                return true;
-        return false;
     }
 };
 

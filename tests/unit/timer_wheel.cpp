@@ -28,7 +28,7 @@ using clk = std::chrono::steady_clock;
 using error_code = boost::system::error_code;
 using namespace std::chrono_literals;
 
-struct outcome
+struct wait_outcome
 {
     int calls = 0;
     error_code ec;
@@ -42,7 +42,7 @@ TEST_CASE("wheel: 1000 timers over 20 deadlines each fire once, not early, in de
     net::io_context ioc{1};
     std::size_t const n = 1000;
     std::vector<std::unique_ptr<wheel_timer>> timers;
-    std::vector<outcome> out(n);
+    std::vector<wait_outcome> out(n);
     std::vector<clk::time_point> due(n);
     std::vector<std::size_t> order;
     std::mt19937 rng(42);
@@ -76,7 +76,7 @@ TEST_CASE("wheel: cancel completes the wait once with operation_aborted, and lea
 {
     net::io_context ioc{1};
     wheel_timer a(ioc.get_executor()), b(ioc.get_executor());
-    outcome oa, ob;
+    wait_outcome oa, ob;
     a.expires_at(clk::now() + 10s);
     a.async_wait([&](error_code ec) { oa = {oa.calls + 1, ec, clk::now()}; });
     b.expires_at(clk::now() + 20s);
