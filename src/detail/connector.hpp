@@ -62,8 +62,18 @@ public:
     // aborted step saw (the session knows why it cancelled). Idempotent.
     void cancel() noexcept;
 
-    // After success: the connected (tunnelled) socket, to be moved out.
-    tcp::socket& socket() noexcept { return *winner_; }
+    // After success: the connected (tunnelled) socket's descriptor moves to
+    // `to`, a socket on the session's own executor type.
+    template<class Socket>
+    error_code hand_over(Socket& to)
+    {
+        error_code ec, ignored;
+        auto const protocol = winner_->local_endpoint(ignored).protocol();
+        auto const fd = winner_->release(ec);
+        if(! ec)
+            to.assign(protocol, fd, ec);
+        return ec;
+    }
 
     // The proxy as it may be shown (no password), when there is one.
     std::string proxy_display() const { return plan_.proxy ? plan_.proxy->display : std::string(); }

@@ -7,11 +7,14 @@
 // reply to a request, the answer to a resume, a stored message (with its
 // id), or none of these (an ordinary message). Pure: the session decides
 // what each means given its own state (a pending request, an unacked cid).
+// Before that, parse_object: whether a text message is a JSON object at all.
 //
 #ifndef CHATLINK_DETAIL_INBOUND_HPP
 #define CHATLINK_DETAIL_INBOUND_HPP
 
+#include <boost/json/error.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/parser.hpp>
 #include <boost/json/string.hpp>
 
 #include <cstdint>
@@ -38,6 +41,20 @@ struct inbound
     bool ok = false;                   // resume
     std::optional<std::uint64_t> last; // resume, not ok
 };
+
+// A text message in json format: parsed into `out`; null when it is a JSON
+// object, else why it is not one (for the log; the session then reports
+// bad_message).
+inline char const* parse_object(boost::json::parser& p, std::string_view data, boost::json::value& out)
+{
+    p.reset();
+    boost::system::error_code ec;
+    p.write(data.data(), data.size(), ec);
+    if(ec)
+        return ec == boost::json::error::too_deep ? "nested deeper than max_json_depth" : "not JSON";
+    out = p.release();
+    return out.is_object() ? nullptr : "not an object";
+}
 
 inline std::optional<std::int64_t> integer_field(boost::json::object const& o, std::string_view name)
 {

@@ -10,9 +10,12 @@
 // beside it, each part returning work and never calling the session:
 // outbox.hpp (every send, from the call to its completion),
 // connection_facts.hpp and connection_end.hpp (what a connection saw, and
-// how it ended as close_info), upgrade_response.hpp (the answer to the
-// upgrade), heartbeat_schedule.hpp, and session_base.hpp (public calls in
-// order, handlers, events, counters).
+// how it ended as close_info), attempt_plan.hpp (what an attempt needs),
+// upgrade_response.hpp (the answer to the upgrade), inbound.hpp, and more
+// (docs/design.md lists them). connector.hpp makes the TCP connection; the
+// bases session_base.hpp (public calls in order, handlers, events,
+// counters), session_heartbeat.hpp and session_delivery.hpp do their part
+// of the work through the session.
 //
 #ifndef CHATLINK_DETAIL_SESSION_HPP
 #define CHATLINK_DETAIL_SESSION_HPP
@@ -22,11 +25,11 @@
 #include "detail/connection_facts.hpp"
 #include "detail/connector.hpp"
 #include "detail/fail_count.hpp"
-#include "detail/heartbeat_schedule.hpp"
 #include "detail/outbox.hpp"
 #include "detail/retry_after.hpp"
 #include "detail/session_base.hpp"
 #include "detail/session_delivery.hpp"
+#include "detail/session_heartbeat.hpp"
 #include "detail/stream_keeper.hpp"
 #include "detail/stream_layer.hpp"
 #include "detail/teardown.hpp"
@@ -59,11 +62,14 @@ template<class NextLayer>
 class session
     : public session_base<session<NextLayer>, typename beast::lowest_layer_type<NextLayer>::executor_type>
     , public session_delivery<session<NextLayer>, typename beast::lowest_layer_type<NextLayer>::executor_type>
+    , public session_heartbeat<session<NextLayer>, typename beast::lowest_layer_type<NextLayer>::executor_type>
 {
     using strand_type = typename beast::lowest_layer_type<NextLayer>::executor_type;
     using base = session_base<session, strand_type>;
     friend base;
     friend session_delivery<session, strand_type>;
+    friend session_heartbeat<session, strand_type>;
+    using heartbeat = session_heartbeat<session, strand_type>;
     using ws_type = ws_stream<NextLayer>;
     using timer_type = net::basic_waitable_timer<std::chrono::steady_clock,
         net::wait_traits<std::chrono::steady_clock>, strand_type>;
@@ -74,25 +80,19 @@ class session
 
     using base::strand_; using base::opts_; using base::detached_; using base::state_;
     using base::http_status_; using base::messages_received_; using base::bytes_received_;
-    using base::reconnects_; using base::last_rtt_us_; using base::queue_depth_; using base::open_handlers_;
+    using base::reconnects_; using base::queue_depth_; using base::open_handlers_;
     using base::close_handlers_; using base::give_up_handlers_; using base::reconnect_handlers_;
-    using base::heartbeat_handlers_; using base::run; using base::complete; using base::log; using base::emit;
-    using base::emit_error; using base::set_state; using base::bump; using base::note_error;
-    using base::note_detail; using base::set_subprotocol;
-    using base::ack_handlers_; using base::resume_handlers_; using base::messages_resent_;
-    using base::duplicates_dropped_; using base::unacked_;
+    using base::run; using base::complete; using base::log; using base::emit; using base::emit_error;
+    using base::set_state; using base::bump; using base::note_error; using base::note_detail;
+    using base::set_subprotocol; using base::messages_resent_; using base::unacked_;
 
     layer_type layer_;
     std::shared_ptr<reconnect_policy> policy_;
-    heartbeat_schedule heartbeat_;
     bool warned_plain_token_ = false;
-    bool ping_frame_pending_ = false; // heartbeat_mode::frames
     timer_type connect_timer_; // the connect bound, then the close bound
     timer_type retry_timer_;
     // This attempt's resolve, address race and proxy tunnel; none once open.
     std::shared_ptr<connector> connector_;
-    // The next ping or the liveness deadline, whichever is first.
-    typename heartbeat_timer_for<strand_type>::type heartbeat_timer_;
     stream_keeper<ws_type> ws_; // the current attempt's stream, and retired ones
     beast::flat_buffer buffer_;
     boost::json::parser parser_;
@@ -118,17 +118,15 @@ class session
     connection_facts facts_;
     clock::time_point opened_at_;
     clock::time_point last_rx_;
-    clock::time_point ping_due_;
 
 public:
     session(strand_type strand, client_options opts)
         : base(std::move(strand), std::move(opts))
+        , heartbeat(strand_, opts_.heartbeat)
         , layer_(opts_)
         , policy_(opts_.reconnect ? opts_.reconnect : fixed_delay(std::chrono::seconds(300)))
-        , heartbeat_(opts_.heartbeat)
         , connect_timer_(strand_)
         , retry_timer_(strand_)
-        , heartbeat_timer_(strand_)
         , buffer_(opts_.max_message_size + read_buffer_slack)
         , parser_(boost::json::storage_ptr(), json_parse_options(opts_))
         , outbox_(opts_.max_queued, opts_.max_send_queue_bytes, opts_.delivery.max_unacked)
@@ -248,7 +246,6 @@ private:
             bump(reconnects_, 1);
         ++gen_;
         facts_ = {};
-        ping_frame_pending_ = false;
         http_status_ = 0;
         buffer_.clear();
         set_state(chatlink::state::connecting);
@@ -274,38 +271,10 @@ private:
         });
     }
 
-    void set_timeouts(std::chrono::milliseconds handshake)
-    {
-        // Beast's own timer: the handshakes only; liveness is the heartbeat's.
-        websocket::stream_base::timeout to;
-        to.handshake_timeout = handshake;
-        to.idle_timeout = websocket::stream_base::none();
-        to.keep_alive_pings = false;
-        ws_->set_option(to);
-    }
-
     void configure_stream()
     {
-        ws_->read_message_max(opts_.max_message_size);
-        ws_->auto_fragment(false);
-
-        websocket::permessage_deflate pmd;
-        pmd.client_enable = opts_.permessage_deflate;
-        ws_->set_option(pmd);
-        set_timeouts(opts_.connect_timeout);
+        configure_ws(*ws_, opts_, authorization_);
         ws_->next_layer().close_bound(opts_.close_timeout);
-
-        // The fields were checked in attempt(); each is set as given.
-        ws_->set_option(websocket::stream_base::decorator(
-            [this](websocket::request_type& req) {
-                req.set(http::field::user_agent, opts_.user_agent);
-                if(! authorization_.empty())
-                    req.set(http::field::authorization, authorization_);
-                if(! opts_.subprotocols.empty())
-                    req.set(http::field::sec_websocket_protocol, join_protocols(opts_.subprotocols));
-                for(auto const& h : opts_.headers)
-                    req.insert(h.name, h.value);
-            }));
 
         // Any frame proves the peer alive. The server's close frame starts
         // the close bound: a server that then holds TCP open is dropped
@@ -364,10 +333,7 @@ private:
         }
         if(connect_step_failed(gen, ec))
             return;
-        auto& sock = connector_->socket();
-        error_code ignored;
-        auto const protocol = sock.local_endpoint(ignored).protocol();
-        beast::get_lowest_layer(*ws_).socket().assign(protocol, sock.release(), ec);
+        ec = connector_->hand_over(beast::get_lowest_layer(*ws_).socket());
         connector_.reset();
         if(connect_step_failed(gen, ec))
             return;
@@ -421,42 +387,32 @@ private:
         auto const* up = ws_->next_layer().upgrade();
         http_status_ = up ? up->status() : 0;
         authorization_.clear(); // the token is needed no longer
-        if(! ec && ! facts_.timed_out && up)
+        if(up && ! facts_.timed_out)
         {
-            // Beast accepted the 101; RFC 6455 4.1 asks more of it.
-            auto v = check_answer(opts_, up->field("Sec-WebSocket-Protocol"), up->field("Sec-WebSocket-Extensions"));
+            auto v = judge_upgrade(opts_, *up, ec);
             if(v.error)
             {
+                if(v.retry_hint)
+                    retry_hint_ = v.retry_hint;
                 ws_->next_layer().upgrade_done();
-                log(log_level::error, "upgrade failed: " + *v.error);
-                note_detail(error::handshake_failed, *v.error);
-                return fail_connect(error::handshake_failed);
+                log(log_level::error, "upgrade failed: " + v.detail);
+                note_detail(v.error, v.detail);
+                return fail_connect(v.error);
             }
-            set_subprotocol(std::move(v.subprotocol));
-        }
-        if(ec && ! facts_.timed_out && up)
-        {
-            if(auto f = up->failure(ec))
-            {
-                if(up->status() == 503 || up->status() == 429)
-                    retry_hint_ = parse_retry_after(up->field("Retry-After"), std::chrono::system_clock::now());
-                ws_->next_layer().upgrade_done();
-                log(log_level::error, "upgrade failed: " + f->detail);
-                note_detail(f->ec, f->detail);
-                return fail_connect(f->ec);
-            }
+            if(! ec)
+                set_subprotocol(std::move(v.subprotocol));
         }
         ws_->next_layer().upgrade_done();
         if(connect_step_failed(gen, ec))
             return;
 
         connect_timer_.cancel();
-        set_timeouts(opts_.close_timeout); // from now on Beast's timer bounds closes
+        set_handshake_timeout(*ws_, opts_.close_timeout); // from now on Beast's timer bounds closes
         opened_at_ = last_rx_ = clock::now();
         set_state(chatlink::state::open);
         log(log_level::info, "open " + ep_.redacted);
         do_read();
-        start_heartbeat();
+        this->start_heartbeat();
 
         // Sends made by these handlers run at once and go first (a
         // re-subscription, say); the held sends follow, in order.
@@ -546,11 +502,7 @@ private:
         if(hint && *hint > *delay)
             delay = hint;
         set_state(chatlink::state::waiting);
-        reconnect_info info;
-        info.attempt = retry_ + 1;
-        info.delay = *delay;
-        info.cause = cause;
-        info.retry_after = hint;
+        reconnect_info const info{retry_ + 1, *delay, cause, hint};
         log(log_level::info, "reconnecting in " + std::to_string(delay->count()) + " ms (attempt " +
             std::to_string(info.attempt) + ", after " + error_name(cause) + ")");
         emit(reconnect_handlers_, info);
@@ -586,7 +538,7 @@ private:
         retry_hint_.reset();
         retry_timer_.cancel();
         connect_timer_.cancel();
-        heartbeat_timer_.cancel();
+        this->stop_heartbeat();
         set_state(chatlink::state::stopped);
         work w;
         outbox_.abort(held_result, w);
@@ -596,81 +548,6 @@ private:
         release_stream();
         // After the events of this call (on_close, on_give_up).
         this->finish_close_waiters(error_code(), true);
-    }
-
-    //--------------------------------------------------------------------------
-    // Heartbeat
-
-    void arm_heartbeat()
-    {
-        if(auto const next = heartbeat_.next(state_ == chatlink::state::open, ping_due_, last_rx_))
-        {
-            heartbeat_timer_.expires_at(*next);
-            heartbeat_timer_.async_wait(bind(&session::on_heartbeat_timer));
-        }
-    }
-
-    void start_heartbeat()
-    {
-        ping_due_ = clock::now() + heartbeat_.interval();
-        arm_heartbeat();
-    }
-
-    void on_heartbeat_timer(std::uint64_t gen, error_code ec)
-    {
-        if(ec || gen != gen_ ||
-            (state_ != chatlink::state::open && state_ != chatlink::state::closing))
-            return;
-        auto const now = clock::now();
-        if(heartbeat_.dead(now, last_rx_))
-        {
-            // No closing handshake can complete with a dead peer: drop the
-            // TCP connection; the read loop then reports the end.
-            log(log_level::warning, "nothing received for " +
-                std::to_string(heartbeat_.timeout().count()) + " ms: the connection is dead");
-            facts_.dead = true;
-            close_socket();
-            return;
-        }
-        if(heartbeat_.ping_due(now, state_ == chatlink::state::open, ping_due_))
-        {
-            if(! facts_.ping_sent_at)
-                facts_.ping_sent_at = now;
-            if(opts_.heartbeat.mode == heartbeat_mode::frames)
-                send_ping_frame();
-            else
-                send_internal(outbox_type::kind::ping, opts_.heartbeat.ping);
-            ping_due_ = now + heartbeat_.interval();
-        }
-        arm_heartbeat();
-    }
-
-    // A ping frame, beside the write queue (Beast lets one control frame
-    // wait for the message being written); one pending at a time, like the
-    // JSON ping.
-    void send_ping_frame()
-    {
-        if(ping_frame_pending_)
-            return;
-        ping_frame_pending_ = true;
-        ws_->async_ping({}, bind_io(&session::on_ping_frame_sent));
-    }
-
-    void on_ping_frame_sent(std::uint64_t gen, error_code)
-    {
-        if(gen == gen_)
-            ping_frame_pending_ = false;
-        // A failed ping means a failed stream: the read loop reports it.
-    }
-
-    void on_pong()
-    {
-        if(! facts_.ping_sent_at)
-            return;
-        auto const rtt = std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - *facts_.ping_sent_at);
-        facts_.ping_sent_at.reset();
-        last_rtt_us_ = rtt.count();
-        emit(heartbeat_handlers_, rtt);
     }
 
     //--------------------------------------------------------------------------
@@ -735,31 +612,18 @@ private:
     // goes to the text handlers, then is a bad message.
     void on_text(std::string_view data)
     {
-        parser_.reset();
-        error_code ec;
-        parser_.write(data.data(), data.size(), ec);
-        if(ec)
+        boost::json::value v;
+        if(auto const why = parse_object(parser_, data, v))
         {
             this->emit_raw(this->text_handlers_, data);
-            return reject_message(ec == boost::json::error::too_deep ? "nested deeper than max_json_depth" : "not JSON");
-        }
-        boost::json::value const v = parser_.release();
-        if(! v.is_object())
-        {
-            this->emit_raw(this->text_handlers_, data);
-            return reject_message("not an object");
+            return reject_message(why);
         }
         facts_.got_message = true;
 
         auto const* type = v.get_object().if_contains(opts_.type_field);
         boost::json::string const* type_str = type ? type->if_string() : nullptr;
         if(type_str)
-        {
-            if(*type_str == "pong" && opts_.heartbeat.mode == heartbeat_mode::json)
-                on_pong();
-            else if(*type_str == "ping" && opts_.heartbeat.auto_pong && state_ == chatlink::state::open)
-                send_internal(outbox_type::kind::pong, opts_.heartbeat.pong);
-        }
+            this->on_typed_message(*type_str);
 
         if(this->delivery_active() && this->consume_delivery(v, type_str))
             return;
@@ -847,7 +711,7 @@ private:
         work w;
         outbox_.settle(ws_->next_layer().flushed(), lost_error(), w);
         apply(w);
-        heartbeat_timer_.cancel();
+        this->stop_heartbeat();
         connect_timer_.cancel(); // the closing handshake's bound
         this->end_of_connection();
 

@@ -23,12 +23,15 @@
 #ifndef CHATLINK_DETAIL_UPGRADE_RESPONSE_HPP
 #define CHATLINK_DETAIL_UPGRADE_RESPONSE_HPP
 
+#include "detail/retry_after.hpp"
+#include "detail/upgrade_request.hpp"
 #include <chatlink/error.hpp>
 
 #include <boost/asio/error.hpp>
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -255,6 +258,45 @@ private:
     std::string detail_;
     std::vector<std::pair<std::string, std::string>> fields_;
 };
+
+// What the session does with the answer, once the handshake completed with
+// `ec` (Beast's result): fail the attempt with `error` and `detail`, with the
+// server's hint for the next attempt's delay (a 503's or 429's
+// Retry-After); or, after a 101 that RFC 6455 4.1 accepts too, open with
+// `subprotocol`. No error and no detail: `ec` is reported as it is.
+struct upgrade_verdict
+{
+    error_code error;
+    std::string detail;
+    std::optional<std::chrono::milliseconds> retry_hint;
+    std::string subprotocol;
+};
+
+inline upgrade_verdict judge_upgrade(client_options const& o, upgrade_response const& up, error_code ec)
+{
+    upgrade_verdict v;
+    if(! ec)
+    {
+        // Beast accepted the 101; RFC 6455 4.1 asks more of it.
+        auto a = check_answer(o, up.field("Sec-WebSocket-Protocol"), up.field("Sec-WebSocket-Extensions"));
+        if(a.error)
+        {
+            v.error = error::handshake_failed;
+            v.detail = std::move(*a.error);
+        }
+        else
+            v.subprotocol = std::move(a.subprotocol);
+        return v;
+    }
+    if(auto f = up.failure(ec))
+    {
+        if(up.status() == 503 || up.status() == 429)
+            v.retry_hint = parse_retry_after(up.field("Retry-After"), std::chrono::system_clock::now());
+        v.error = f->ec;
+        v.detail = std::move(f->detail);
+    }
+    return v;
+}
 
 } // namespace detail
 } // namespace chatlink

@@ -167,6 +167,22 @@ TEST_CASE("inbound: acks, errors with a cid, resume answers, stored ids", "[deli
     CHECK_FALSE(classify(R"({"type":"chat","id":"12"})").id);
 }
 
+TEST_CASE("inbound: parse_object takes JSON objects and names what the rest is", "[delivery]")
+{
+    json::parse_options po;
+    po.max_depth = 4;
+    json::parser p(json::storage_ptr(), po);
+    json::value v;
+    CHECK(chatlink::detail::parse_object(p, R"({"type":"chat","n":1})", v) == nullptr);
+    CHECK(v.as_object().at("n") == 1);
+    CHECK(std::string(chatlink::detail::parse_object(p, "[1,2]", v)) == "not an object");
+    CHECK(std::string(chatlink::detail::parse_object(p, "{\"a\":", v)) == "not JSON");
+    CHECK(std::string(chatlink::detail::parse_object(p, R"({"a":{"b":{"c":{"d":{}}}}})", v)) ==
+        "nested deeper than max_json_depth");
+    // The parser is reset each time: a failure leaves nothing behind.
+    CHECK(chatlink::detail::parse_object(p, "{}", v) == nullptr);
+}
+
 TEST_CASE("ledger: cids answered once, ids increase, since replays or reports the gap", "[delivery][server]")
 {
     chatlink_server::ledger l(3, 2);

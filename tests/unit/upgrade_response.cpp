@@ -159,3 +159,42 @@ TEST_CASE("upgrade_response: the failure reported for a failed handshake", "[upg
         CHECK_FALSE(r.failure(boost::asio::error::operation_aborted));
     }
 }
+
+TEST_CASE("judge_upgrade: a refusal keeps its class and the hint of a 503, a 101 must offer what we asked", "[upgrade]")
+{
+    using chatlink::detail::judge_upgrade;
+    chatlink::client_options o;
+    auto const refused = boost::beast::websocket::error::upgrade_declined;
+
+    upgrade_response busy(1024);
+    busy.feed("HTTP/1.1 503 Service Unavailable\r\nRetry-After: 7\r\n\r\n");
+    auto const v503 = judge_upgrade(o, busy, refused);
+    CHECK(v503.error == chatlink::error::handshake_failed);
+    CHECK(v503.detail == "HTTP 503");
+    REQUIRE(v503.retry_hint);
+    CHECK(*v503.retry_hint == std::chrono::seconds(7));
+
+    upgrade_response denied(1024);
+    denied.feed("HTTP/1.1 401 Unauthorized\r\nRetry-After: 7\r\n\r\n");
+    auto const v401 = judge_upgrade(o, denied, refused);
+    CHECK(v401.error == chatlink::error::auth_rejected);
+    CHECK_FALSE(v401.retry_hint); // only a 503 or 429 asks us to wait
+
+    // Nothing wrong that the reader saw: Beast's error is reported as it is.
+    upgrade_response none(1024);
+    auto const quiet = judge_upgrade(o, none, boost::asio::error::operation_aborted);
+    CHECK_FALSE(quiet.error);
+    CHECK(quiet.detail.empty());
+
+    upgrade_response chosen(1024);
+    chosen.feed("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                "Sec-WebSocket-Accept: abc=\r\nSec-WebSocket-Protocol: chat.v2\r\n\r\n");
+    o.subprotocols = {"chat.v1", "chat.v2"};
+    auto const ok101 = judge_upgrade(o, chosen, {});
+    CHECK_FALSE(ok101.error);
+    CHECK(ok101.subprotocol == "chat.v2");
+    o.subprotocols = {"chat.v1"};
+    auto const forced = judge_upgrade(o, chosen, {});
+    CHECK(forced.error == chatlink::error::handshake_failed);
+    CHECK_FALSE(forced.detail.empty());
+}
