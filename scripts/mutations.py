@@ -32,11 +32,16 @@ BUILD = os.path.join(WORK, "build")
 # item: (what the fix was, [(file, old text, new text)], ctest -R regex, build target)
 # Each edit's old text must occur exactly once.
 MUTATIONS = {
+    # Two bounds: the session's on the whole end, and the stream's on the
+    # teardown after the closing handshake (each alone keeps the promise).
     "1": ("a close is bounded when the server holds TCP after a close frame",
           [("src/detail/session.hpp",
             "        connect_timer_.expires_after(opts_.close_timeout);\n"
             "        connect_timer_.async_wait(bind(&session::on_close_timeout));\n",
-            "")],
+            ""),
+           ("src/detail/coalescing_stream.hpp",
+            "    d->timer.expires_after(stream.st_->close_bound);\n",
+            "    d->timer.expires_after(std::chrono::hours(24));\n")],
           "then holds TCP silently|protocol violation from a server that then never closes TCP",
           "chatlink_tests"),
     "2": ("one automatic pong pending at most",
@@ -119,6 +124,17 @@ MUTATIONS = {
              "            status = EXIT_FAILURE;\n            return;\n")],
            "^examples_exit$",
            "chatlink-example-callback"),
+    # Not an item of issue 13: the connector's completion held the session
+    # strongly, a cycle that leaked both when a client was destroyed
+    # mid-connect on an io_context never run again (found by LeakSanitizer).
+    "c1": ("the connector holds its session weakly",
+           [("src/detail/session.hpp",
+             "[w = this->weak_from_this(), g = gen_](error_code ec, std::string detail) {\n"
+             "            if(auto self = w.lock())\n",
+             "[self = this->shared_from_this(), g = gen_](error_code ec, std::string detail) {\n"
+             "            if(self)\n")],
+           "destroyed mid-connect on an io_context never run again",
+           "chatlink_tests"),
 }
 # Item 14 is about the tests themselves (a bound measured from an instant
 # that precedes it); its evidence is the suite under two busy loops (README).

@@ -266,8 +266,10 @@ private:
                 if(auto self = w.lock())
                     self->log(log_level::debug, line);
             });
-        connector_->start(std::move(plan.connect), [self = this->shared_from_this(), g = gen_](error_code ec, std::string detail) {
-            self->on_tcp_connect(g, ec, std::move(detail));
+        // Weak: the connector must not hold back the session that holds it.
+        connector_->start(std::move(plan.connect), [w = this->weak_from_this(), g = gen_](error_code ec, std::string detail) {
+            if(auto self = w.lock())
+                self->on_tcp_connect(g, ec, std::move(detail));
         });
     }
 

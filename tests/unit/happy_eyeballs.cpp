@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -142,4 +143,28 @@ TEST_CASE("Happy Eyeballs: no address answers: connect_timeout, and nothing left
     CHECK(c.state() == chatlink::state::stopped);
     CHECK(chatlink_test::drain(ioc, 2s)); // no timer or socket left pending
     CHECK(srv.tcp_accepted() == 0);
+}
+
+TEST_CASE("Happy Eyeballs: a client destroyed mid-connect on an io_context never run again frees itself", "[happy_eyeballs]")
+{
+    chatlink_test::test_server srv; // only for a port; nobody connects to it
+    black_hole hole("127.0.0.2", srv.port()), hole2("127.0.0.4", srv.port());
+    auto token = std::make_shared<int>(0); // held by a handler, so by the client's session
+    {
+        boost::asio::io_context ioc;
+        auto o = chatlink_test::quiet_options("ws://127.0.0.2:" + std::to_string(srv.port()));
+        o.connect_address = "127.0.0.2, 127.0.0.4";
+        o.connect_timeout = 5s;
+        auto c = std::make_unique<chatlink::client>(ioc, o);
+        c->on_close([token](chatlink::close_info const&) {});
+        c->async_connect("t", [](chatlink::error_code) {});
+        // Until both addresses are racing (the second starts 250 ms in).
+        auto const until = clk::now() + 400ms;
+        while(clk::now() < until)
+            ioc.run_for(until - clk::now());
+        CHECK(c->state() == chatlink::state::connecting);
+        c.reset(); // its shutdown is posted, and never runs
+        CHECK(token.use_count() > 1);
+    } // the io_context goes, with every operation still queued
+    CHECK(token.use_count() == 1); // the session, its connector and handlers are gone
 }
