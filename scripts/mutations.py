@@ -173,9 +173,26 @@ def main():
     for i in items:
         if i not in MUTATIONS:
             raise SystemExit(f"no item {i}; items: {' '.join(MUTATIONS)}")
-    shutil.rmtree(SRC, ignore_errors=True)
-    os.makedirs(SRC)
-    subprocess.run(f"git archive HEAD | tar -x -C '{SRC}'", shell=True, cwd=ROOT, check=True)
+    # HEAD's files; those already there with the same content are kept as
+    # they are, so that a second run rebuilds only what changed.
+    fresh = os.path.join(WORK, "head")
+    shutil.rmtree(fresh, ignore_errors=True)
+    os.makedirs(fresh)
+    subprocess.run(f"git archive HEAD | tar -x -C '{fresh}'", shell=True, cwd=ROOT, check=True)
+    for d, _, files in os.walk(fresh):
+        for name in files:
+            src = os.path.join(d, name)
+            dst = os.path.join(SRC, os.path.relpath(src, fresh))
+            with open(src, "rb") as f:
+                data = f.read()
+            if os.path.exists(dst):
+                with open(dst, "rb") as f:
+                    if f.read() == data:
+                        continue
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            shutil.copy2(src, dst)
+            os.utime(dst)  # newer than anything built from the old copy
+    shutil.rmtree(fresh)
     os.makedirs(BUILD, exist_ok=True)
     run(["cmake", "-G", "Ninja", SRC, "-DCMAKE_BUILD_TYPE=Debug", "-DCMAKE_CXX_FLAGS_DEBUG=-O0",
          "-DCHATLINK_BUILD_BENCH=OFF", "-DCHATLINK_BUILD_FUZZ=OFF"], check=True, stdout=subprocess.DEVNULL)
