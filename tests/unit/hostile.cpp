@@ -290,9 +290,12 @@ TEST_CASE("a ping flood from a server that never reads queues at most one pong, 
         max_depth = std::max(max_depth, c.stats().queue_depth);
     });
     chatlink_test::open(ioc, c);
-    run_until(ioc, [&] { return received >= 20000; }, 30s);
+    // 5,000 answered pings, each of which would queue a pong without the
+    // bound, is flood enough: ASan under a loaded CI machine read 15,000 in
+    // 30 s (20,000, the bar before, failed there twice).
+    run_until(ioc, [&] { return received >= 5000; }, 30s);
     INFO("pings written " << pings << ", received " << received << ", queue depth " << c.stats().queue_depth);
-    REQUIRE(received >= 20000);
+    REQUIRE(received >= 5000);
     CHECK(max_depth <= 1);
     auto const asked = clk::now();
     c.close();
