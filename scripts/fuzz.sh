@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Build only the libFuzzer targets (fuzz/, clang; the library instrumented,
-# with ASan + UBSan; preset `fuzz`) and run each from its committed seed
-# corpus. CI runs them 30 s each in the asan stage (scripts/test.sh --asan).
+# Build only the libFuzzer targets (fuzz/, clang; the library instrumented
+# for coverage, with ASan + every UBSan check; preset `fuzz`) and run each
+# from its committed seed corpus. CI runs them 10 s each in the asan stage
+# (scripts/test.sh --asan), where only the targets' own files have coverage.
 #   scripts/fuzz.sh          30 s per target, 2 at a time
 #   scripts/fuzz.sh 600      a long run: 10 minutes per target
 # New corpus entries go to build/fuzz/fuzz/corpus/<target>; a crash leaves

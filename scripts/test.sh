@@ -2,7 +2,7 @@
 # Build chatlink and run its whole test suite with ctest.
 #   scripts/test.sh          Release build (-O2, no debug info) in build/release
 #   scripts/test.sh --asan   the same suite under AddressSanitizer + UBSan (clang), in
-#                            build/asan, with each libFuzzer target run for 20 s
+#                            build/asan, with each libFuzzer target run for 10 s
 #   scripts/test.sh --tsan   the library's tests under ThreadSanitizer, in build/tsan
 #                            (not the examples and the CLI: see the tsan preset)
 # Every sanitizer report is fatal: the test that triggers it fails.
