@@ -92,7 +92,13 @@ struct heartbeat_options
 };
 
 /// Severity of a log line passed to `client_options::logger`.
-enum class log_level { debug, info, warning, error };
+enum class log_level
+{
+    debug,   ///< Each step of an attempt: addresses tried, the proxy's answer, a closing handshake's end.
+    info,    ///< The connection's milestones: open, closed with its code, the next reconnect.
+    warning, ///< Something the server did wrong that the client survived: a bad message, a stuck close.
+    error    ///< Why an attempt failed or the client gave up.
+};
 
 /// Where the token travels in the upgrade request (`client_options::token_in`).
 enum class token_placement
