@@ -80,11 +80,13 @@ MUTATIONS = {
             "        if(h)\n            complete(std::move(h), ec);\n        after_failure(ec);\n")],
           "a failed connect's completion sees the new state",
           "chatlink_tests"),
-    "8": ("calls made on the strand take effect at once, in call order",
+    # Before the fix async_connect was posted while async_send ran at once
+    # on the strand; every public call now takes the one path, call().
+    "8": ("every public call takes effect in call order (connect is not posted behind a send)",
           [("src/detail/session_base.hpp",
-            "        if(! in_strand(strand_))\n            return run(std::forward<F>(f));\n",
-            "        if(true)\n            return run(std::forward<F>(f));\n")],
-          "calls made from a handler take effect in call order",
+            "    void async_connect(std::string token, connect_handler h) override\n    {\n        call(",
+            "    void async_connect(std::string token, connect_handler h) override\n    {\n        run(")],
+          "take effect in call order",
           "chatlink_tests"),
     "9": ("max_queued bounds held sends only, not the open write queue",
           [("src/detail/outbox.hpp",
