@@ -81,8 +81,9 @@ MUTATIONS = {
           "a failed connect's completion sees the new state",
           "chatlink_tests"),
     # Before the fix async_connect was posted while async_send ran at once
-    # on the strand; every public call now takes the one path, call().
-    "8": ("every public call takes effect in call order (connect is not posted behind a send)",
+    # on the strand, so a send made after a connect ran first; every public
+    # call now takes the one path, call().
+    "8": ("every public call takes effect in call order (a send made after a connect cannot overtake it)",
           [("src/detail/session_base.hpp",
             "    void async_connect(std::string token, connect_handler h) override\n    {\n        call(",
             "    void async_connect(std::string token, connect_handler h) override\n    {\n        run(")],
